@@ -1,0 +1,162 @@
+"""Reads about people and what they may do. `access_for` is computed once per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+from .models import Membership, Person
+from .roles import ALL_SCHOOL_PERMS, FAMILY_ROLES, ROLE_PERMS, STAFF_ROLES, TWO_FACTOR_ROLES, Perm, Role, perms_of
+
+if TYPE_CHECKING:
+    from tenants.models import School
+
+
+@dataclass
+class SchoolAccess:
+    school: School
+    roles: set[str] = field(default_factory=set)
+    class_teacher_of: set[int] = field(default_factory=set)
+
+    @property
+    def perms(self) -> frozenset[str]:
+        return perms_of(self.roles)
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(r).label for r in sorted(self.roles, key=list(Role).index)]
+
+
+@dataclass
+class Access:
+    person: Person
+    district_roles: set[str]
+    schools: dict[int, SchoolAccess]
+
+    @property
+    def is_district_admin(self) -> bool:
+        return Role.DISTRICT_ADMIN in self.district_roles
+
+    def roles_in(self, school: School | None) -> set[str]:
+        if school is None:
+            return set(self.district_roles)
+        entry = self.schools.get(school.pk)
+        return set(entry.roles) if entry else set()
+
+    def perms_in(self, school: School | None) -> frozenset[str]:
+        if school is None:
+            return perms_of(self.district_roles)
+        own = perms_of(self.roles_in(school))
+        if self.is_district_admin:
+            return own | ALL_SCHOOL_PERMS
+        return own
+
+    def can(self, perm: str, school: School | None = None) -> bool:
+        return perm in self.perms_in(school)
+
+    def is_member_of(self, school: School) -> bool:
+        return school.pk in self.schools or self.is_district_admin
+
+    def is_class_teacher_of(self, school: School, class_id: int) -> bool:
+        entry = self.schools.get(school.pk)
+        return bool(entry and class_id in entry.class_teacher_of)
+
+    @property
+    def all_roles(self) -> set[str]:
+        roles = set(self.district_roles)
+        for entry in self.schools.values():
+            roles |= entry.roles
+        return roles
+
+    @property
+    def needs_two_factor(self) -> bool:
+        return bool(self.all_roles & TWO_FACTOR_ROLES)
+
+    @property
+    def school_list(self) -> list[SchoolAccess]:
+        return sorted(self.schools.values(), key=lambda e: e.school.short_name)
+
+
+def access_for(person: Any) -> Access:
+    cached = getattr(person, "_zhurnal_access", None)
+    if cached is not None:
+        return cached
+    district: set[str] = set()
+    schools: dict[int, SchoolAccess] = {}
+    memberships = Membership.objects.current().filter(person_id=person.pk).select_related("school")
+    for m in memberships:
+        if m.school_id is None:
+            district.add(m.role)
+            continue
+        assert m.school is not None
+        if m.school.schema_name == _template_schema():
+            continue
+        entry = schools.setdefault(m.school_id, SchoolAccess(school=m.school))
+        entry.roles.add(m.role)
+        if m.role == Role.CLASS_TEACHER and m.class_id:
+            entry.class_teacher_of.add(m.class_id)
+    access = Access(person=person, district_roles=district, schools=schools)
+    person._zhurnal_access = access
+    return access
+
+
+def forget_access(person: Any) -> None:
+    if hasattr(person, "_zhurnal_access"):
+        del person._zhurnal_access
+
+
+def _template_schema() -> str:
+    from django.conf import settings
+
+    return str(settings.ZHURNAL_TEMPLATE_SCHEMA)
+
+
+def is_staff_person(person: Person) -> bool:
+    """Staff or district official (the stricter password and session rules apply)."""
+    roles = access_for(person).all_roles
+    return bool(roles - FAMILY_ROLES) or not roles
+
+
+def people_of_school(school: School) -> QuerySet[Membership]:
+    return (
+        Membership.objects.current()
+        .filter(school=school)
+        .select_related("person", "granted_by")
+        .order_by("person__surname", "person__name", "role")
+    )
+
+
+def staff_of_school(school: School) -> QuerySet[Membership]:
+    return people_of_school(school).filter(role__in=[r.value for r in STAFF_ROLES])
+
+
+__all__ = ["Access", "SchoolAccess", "Perm", "access_for", "forget_access", "people_of_school", "staff_of_school", "ROLE_PERMS"]
+
+
+def overdue_accounts(school: School, today: Any = None) -> list[Membership]:
+    """People whose account was not handed over within 3 working days of the enrolment
+    or hiring order (004 §XII, R-A05): no slip issued and no password of their own."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from core.workdays import add_working_days
+
+    from .models import ActivationCode
+
+    day: dt.date = today or timezone.localdate()
+    rows = list(
+        people_of_school(school)
+        .filter(person__credentials_set_at__isnull=True, person__is_active=True)
+        .exclude(person__in=ActivationCode.objects.values("person"))
+    )
+    result = []
+    for m in rows:
+        due = add_working_days(m.since, settings.ACCOUNT_HANDOVER_WORKING_DAYS)
+        if due < day:
+            m.handover_due = due  # type: ignore[attr-defined]
+            result.append(m)
+    return result

@@ -1,0 +1,92 @@
+"""Appending to the audit log. Every service that writes calls `record` inside its
+own transaction, so the change and its record commit or roll back together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from core.context import current_meta
+
+from .models import AuditRecord
+
+if TYPE_CHECKING:
+    from accounts.models import Person
+    from tenants.models import School
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    """The audited fields of an object, as JSON-ready values."""
+    return {name: _jsonable(getattr(obj, name if not obj._meta.get_field(name).is_relation else f"{name}_id")) for name in fields}
+
+
+def record(
+    *,
+    actor: Person | None,
+    action: str,
+    school: School | None = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    actor_label: str = "",
+) -> AuditRecord:
+    meta = current_meta()
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:300]
+    entry = AuditRecord(
+        at=timezone.now(),
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=(actor_label or (actor.short_name if actor is not None and actor.pk else ""))[:200],
+        school=school,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:300],
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        reason=reason,
+        ip=meta.ip,
+        channel=meta.channel,
+    )
+    entry.save(using=None)
+    return entry
+
+
+def record_refusal(*, actor: Person | None, school: School | None, what: str, reason: str = "") -> None:
+    """A refused access attempt. Called by the view layer once the action's
+    transaction (if any) has rolled back, so the record itself is never lost."""
+    with transaction.atomic():
+        record(
+            actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+            actor_label="" if actor is not None and getattr(actor, "is_authenticated", False) else "аноним",
+            action="access.refused",
+            school=school,
+            object_type="path",
+            object_repr=what[:300],
+            reason=reason,
+        )

@@ -1,0 +1,20 @@
+"""Pages inside one school: /s/<school_slug>/… (the middleware has selected its schema)."""
+
+from django.urls import path
+
+from accounts import school_views
+from audit import views as audit_views
+from roster import views as roster_views
+from tenants import views as tenant_views
+
+app_name = "school"
+urlpatterns = [
+    path("", tenant_views.school_home, name="home"),
+    path("staff/", school_views.staff, name="staff"),
+    path("staff/<int:membership_id>/revoke/", school_views.revoke, name="revoke"),
+    path("people/overdue/", school_views.overdue, name="overdue"),
+    path("classes/", roster_views.class_list, name="classes"),
+    path("classes/<int:class_id>/", roster_views.class_detail, name="class_detail"),
+    path("classes/<int:class_id>/slips/", roster_views.issue_slips, name="issue_slips"),
+    path("audit/", audit_views.school_log, name="audit"),
+]

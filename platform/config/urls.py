@@ -1,0 +1,15 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from public_portal import views as portal_views
+
+urlpatterns = [
+    path("", portal_views.landing, name="landing"),
+    path("", include("accounts.urls")),
+    path("district/", include("district.urls")),
+    path("s/<slug:school_slug>/", include("config.school_urls")),
+    path("api/v1/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("health/", include("core.health")),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DistrictConfig(AppConfig):
+    name = "district"
+    verbose_name = "Управление образования района"

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.roles import Perm
+from core.access import access_school
+from core.views import page
+
+
+@page
+def school_home(request: HttpRequest, school_slug: str) -> HttpResponse:
+    """The school's start page: what this person can do here."""
+    school, access = access_school(request)
+    perms = access.perms_in(school)
+    entry = access.schools.get(school.pk)
+    return render(request, "tenants/school_home.html", {
+        "school": school,
+        "roles": entry.role_labels if entry else ["Администратор района"],
+        "can_staff": Perm.MANAGE_STAFF in perms,
+        "can_audit": Perm.VIEW_AUDIT in perms,
+        "can_people": Perm.VIEW_PEOPLE in perms,
+        "class_teacher": bool(entry and entry.class_teacher_of),
+    })
