@@ -10,11 +10,11 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 from core.responses import error_response
 
+from .db import use_public, use_school
 from .models import School
 
 SCHOOL_PATH = re.compile(r"^/(?:s|api/v1/schools)/(?P<slug>[^/]+)(?:/|$)")
@@ -26,7 +26,7 @@ class SchoolFromPathMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        connection.set_schema_to_public()
+        use_public()
         request.school = None  # type: ignore[attr-defined]
         match = SCHOOL_PATH.match(request.path_info)
         if match:
@@ -37,11 +37,11 @@ class SchoolFromPathMiddleware:
             if school is None:
                 return error_response(request, 404, "not_found", "Школа не найдена.")
             request.school = school  # type: ignore[attr-defined]
-            connection.set_tenant(school)
+            use_school(school)
         try:
             return self.get_response(request)
         finally:
-            connection.set_schema_to_public()
+            use_public()
 
 
 class ReadOnlySchoolMiddleware:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import Person
 from accounts.roles import Perm
@@ -14,6 +14,7 @@ from audit.services import record, snapshot
 from core.errors import PermissionDenied, ValidationFailed
 
 from . import provisioning
+from .db import use_public
 from .models import School, SchoolStatus
 
 AUDITED = ["slug", "full_name", "short_name", "municipal_code", "address", "director_name", "status"]
@@ -82,7 +83,7 @@ def create_school(actor: Person, data: SchoolData) -> School:
     except IntegrityError as exc:
         raise ValidationFailed("Школа с такими данными уже есть.", code="conflict") from exc
     finally:
-        connection.set_schema_to_public()
+        use_public()
     return school
 
 

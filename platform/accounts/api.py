@@ -105,7 +105,7 @@ class ObtainTokenView(APIView):
 class TokenListView(APIView):
     @extend_schema(responses=TokenOut(many=True), summary="Мои токены")
     def get(self, request: Request) -> Response:
-        tokens = ApiToken.objects.filter(person=request.user, revoked_at__isnull=True).order_by("-created_at")
+        tokens = ApiToken.objects.filter(person_id=int(request.user.pk or 0), revoked_at__isnull=True).order_by("-created_at")
         return Response([_token_row(t) for t in tokens])
 
 
@@ -129,7 +129,7 @@ class SessionListView(APIView):
     @extend_schema(responses=SessionOut(many=True), summary="Мои сеансы")
     def get(self, request: Request) -> Response:
         current = request.session.session_key if hasattr(request, "session") else None
-        rows = PersonSession.objects.filter(person=request.user).order_by("-last_activity")
+        rows = PersonSession.objects.filter(person_id=int(request.user.pk or 0)).order_by("-last_activity")
         return Response([
             {"key": s.session_key, "ip": s.ip, "user_agent": s.user_agent, "created_at": s.created_at,
              "last_activity": s.last_activity, "current": s.session_key == current}

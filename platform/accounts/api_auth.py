@@ -24,7 +24,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         person = token.person
         # A token made after 2FA counts as a verified sign-in; django-otp reads this.
-        person.is_verified = lambda: token.otp_verified  # type: ignore[method-assign]
+        person.is_verified = lambda: token.otp_verified  # type: ignore[attr-defined]
         return person, token
 
     def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:

@@ -23,3 +23,9 @@ class LoginBackend(ModelBackend):
         if person.check_password(password) and self.user_can_authenticate(person):
             return person
         return None
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The login that django-axes counts failures against, from the page form or the API."""
+    raw = (credentials or {}).get("username") or (credentials or {}).get("login") or request.POST.get("login") or ""
+    return Person.normalize_login(str(raw))

@@ -150,6 +150,9 @@ class ActivationCode(models.Model):
     class Meta:
         indexes = [models.Index(fields=["person", "used_at"])]
 
+    def __str__(self) -> str:
+        return f"код для {self.person_id} до {self.expires_at:%d.%m.%Y}"
+
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
@@ -168,6 +171,9 @@ class PersonSession(AbstractBaseSession):
     class Meta:
         verbose_name = "сеанс"
         verbose_name_plural = "сеансы"
+
+    def __str__(self) -> str:
+        return f"сеанс {self.session_key[:6]}…"
 
     @classmethod
     def get_session_store_class(cls) -> type:

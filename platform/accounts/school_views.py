@@ -29,7 +29,7 @@ def grantable_roles(actor: Person, school: Any) -> list[str]:
 @page
 @require_http_methods(["GET", "POST"])
 def staff(request: HttpRequest, school_slug: str) -> HttpResponse:
-    school, access = access_school(request, Perm.MANAGE_STAFF)
+    school, _ = access_school(request, Perm.MANAGE_STAFF)
     actor: Any = request.user
     roles = grantable_roles(actor, school)
     form = GrantForm(request.POST or None, roles=roles)

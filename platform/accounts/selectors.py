@@ -26,7 +26,8 @@ class SchoolAccess:
 
     @property
     def role_labels(self) -> list[str]:
-        return [Role(r).label for r in sorted(self.roles, key=list(Role).index)]
+        order = [r.value for r in Role]
+        return [str(Role(r).label) for r in sorted(self.roles, key=order.index)]
 
 
 @dataclass
@@ -132,7 +133,7 @@ def staff_of_school(school: School) -> QuerySet[Membership]:
     return people_of_school(school).filter(role__in=[r.value for r in STAFF_ROLES])
 
 
-__all__ = ["Access", "SchoolAccess", "Perm", "access_for", "forget_access", "people_of_school", "staff_of_school", "ROLE_PERMS"]
+__all__ = ["ROLE_PERMS", "Access", "Perm", "SchoolAccess", "access_for", "forget_access", "people_of_school", "staff_of_school"]
 
 
 def overdue_accounts(school: School, today: Any = None) -> list[Membership]:

@@ -19,7 +19,7 @@ class SessionStore(DBStore):
         return PersonSession
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
-        obj = super().create_model_instance(data)
+        obj: Any = super().create_model_instance(data)
         user_id = data.get("_auth_user_id")
         obj.person_id = int(user_id) if user_id else None
         meta = current_meta()

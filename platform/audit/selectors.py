@@ -13,7 +13,7 @@ def filtered_log(*, school_id: int | None, all_schools: bool, filters: dict[str,
     everything; otherwise only the given school's records."""
     qs = AuditRecord.objects.select_related("school")
     if not all_schools:
-        qs = qs.filter(school_id=school_id)
+        qs = qs.filter(school_id=school_id) if school_id is not None else qs.none()
     elif filters.get("school"):
         qs = qs.filter(school__slug=filters["school"])
     if filters.get("action"):

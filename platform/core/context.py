@@ -18,7 +18,8 @@ class RequestMeta:
     channel: str = "web"  # web, api, command, task
 
 
-_current: ContextVar[RequestMeta] = ContextVar("zhurnal_request_meta", default=RequestMeta(channel="command"))
+_DEFAULT = RequestMeta(channel="command")
+_current: ContextVar[RequestMeta] = ContextVar("zhurnal_request_meta", default=_DEFAULT)
 
 
 def current_meta() -> RequestMeta:

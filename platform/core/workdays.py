@@ -20,7 +20,7 @@ def is_working_day(day: dt.date) -> bool:
         return False
     # holidays.RU marks the Saturdays that became working days by a government decree.
     if day.weekday() >= 5:
-        workdays = getattr(calendar, "weekend_workdays", set())
+        workdays: set[dt.date] = getattr(calendar, "weekend_workdays", set())
         return day in workdays
     return True
 

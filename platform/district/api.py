@@ -85,7 +85,8 @@ class SchoolDetailView(APIView):
     def patch(self, request: Request, slug: str) -> Response:
         access_district(request, Perm.MANAGE_SCHOOLS)
         school = _school(slug)
-        data = RenameIn(data={"full_name": school.full_name, "short_name": school.short_name, **request.data})
+        payload = request.data if isinstance(request.data, dict) else {}
+        data = RenameIn(data={"full_name": school.full_name, "short_name": school.short_name, **payload})
         data.is_valid(raise_exception=True)
         school = school_services.rename_school(request.user, school, **data.validated_data)  # type: ignore[arg-type]
         return Response(SchoolOut(school).data)

@@ -49,6 +49,9 @@ class Enrolment(models.Model):
             models.UniqueConstraint(fields=["student"], condition=Q(until__isnull=True), name="roster_one_open_enrolment"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.student_id} в {self.school_class_id} с {self.since}"
+
 
 class GuardianKind(models.TextChoices):
     MOTHER = "mother", "мать"
@@ -67,3 +70,6 @@ class Guardianship(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["parent", "student"], name="roster_guardian_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.parent_id} — {self.get_kind_display()} {self.student_id}"

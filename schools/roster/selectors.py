@@ -40,5 +40,5 @@ def class_families(class_id: int) -> list[dict]:
     for student_id, parent_id, kind in links:
         by_student.setdefault(student_id, []).append((people[parent_id], GuardianKind(kind).label))
     rows = [{"student": people[s], "parents": by_student.get(s, [])} for s in enrolments if s in people]
-    rows.sort(key=lambda r: (r["student"].surname, r["student"].name))
+    rows.sort(key=lambda r: (r["student"].surname, r["student"].name))  # type: ignore[attr-defined]
     return rows

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -24,6 +24,7 @@ from accounts.roles import TWO_FACTOR_ROLES, Role
 from accounts.services import replace_backup_codes
 from audit.services import record
 from tenants import provisioning
+from tenants.db import use_public, use_school
 from tenants.models import School
 
 DEMO_PASSWORD = "zhurnal-demo-2026"
@@ -53,7 +54,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         provisioning.ensure_template()
-        connection.set_schema_to_public()
+        use_public()
         self.password_hash = make_password(DEMO_PASSWORD)
         self.fake = Faker("ru_RU")
         self.fake.seed_instance(2026)
@@ -108,8 +109,8 @@ class Command(BaseCommand):
                 named[prefix] = person
                 if role != Role.CLASS_TEACHER:
                     self._member(person, role, school)
-            connection.set_tenant(school)
-            from roster.models import Enrolment, GuardianKind, Guardianship, SchoolClass
+            use_school(school)
+            from roster.models import Enrolment, Guardianship, SchoolClass
 
             teachers = self._bulk_people([self._random_person(self.rng.choice("mf"), self.rng.randint(1965, 1998)) for _ in range(14)], f"t{index}")
             classes = []
@@ -158,7 +159,7 @@ class Command(BaseCommand):
             record(actor=actor, action="demo.seed", school=school, obj=school,
                    after={"classes": len(classes), "students": len(students_all), "parents": len(saved), "teachers": len(teachers) + 2},
                    reason="Демонстрационные данные")
-            connection.set_schema_to_public()
+            use_public()
         self.stdout.write(f"  классов: {len(classes)}, обучающихся: {len(students_all)}, родителей: {len(saved)}")
 
     def _bulk_people(self, people: list[Person], tag: str) -> list[Person]:
@@ -182,7 +183,7 @@ class Command(BaseCommand):
 
         for slug, grade in (("sosh-1", 3), ("gimnaziya-2", 8)):
             school = schools[slug]
-            connection.set_tenant(school)
+            use_school(school)
             login = f"orlov.{slug}"
             child = self._person(login, "Орлов", "Максим" if grade == 3 else "Алиса", "Игоревич" if grade == 3 else "Игоревна", named=True, sex="m" if grade == 3 else "f")
             school_class = SchoolClass.objects.filter(grade=grade).order_by("letter").first()
@@ -191,7 +192,7 @@ class Command(BaseCommand):
                 Guardianship.objects.create(parent=parent, student=child, kind="mother")
             self._member(child, Role.STUDENT, school)
             self._member(parent, Role.PARENT, school)
-            connection.set_schema_to_public()
+            use_public()
 
     # --- output ---------------------------------------------------------------------------------
     def _two_factor(self, person: Person) -> tuple[str, list[str]]:
@@ -212,7 +213,7 @@ class Command(BaseCommand):
         w("аутентификатор, или возьмите текущий код командой `.venv/bin/python manage.py demo_totp ЛОГИН`, или резервный код.")
         w("")
         logins = ["admin.rayon", "analitik.rayon"]
-        for index, (slug, _, short, _, _) in enumerate(SCHOOLS, start=1):
+        for index in range(1, len(SCHOOLS) + 1):
             logins += [f"{prefix}.{index}" for prefix, *_ in NAMED_STAFF] + [f"roditel.{index}", f"uchenik.{index}"]
         logins += ["uchitel.dvuh", "roditel.dvuh"]
         people = {p.login: p for p in Person.objects.filter(login__in=logins)}
