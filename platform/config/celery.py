@@ -18,6 +18,6 @@ app.autodiscover_tasks()
 @app.on_after_configure.connect
 def _make_fallback_queue_dirs(sender: CeleryApp, **kwargs: object) -> None:
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if key in options:
             Path(str(options[key])).mkdir(parents=True, exist_ok=True)
