@@ -20,7 +20,7 @@ from .models import ApiToken, PersonSession
 from .selectors import access_for
 
 
-class MembershipOut(serializers.Serializer):
+class MySchoolOut(serializers.Serializer):
     school = serializers.CharField(allow_null=True)
     school_name = serializers.CharField(allow_null=True)
     roles = serializers.ListField(child=serializers.CharField())
@@ -33,7 +33,7 @@ class MeOut(serializers.Serializer):
     name = serializers.CharField()
     patronymic = serializers.CharField()
     district_roles = serializers.ListField(child=serializers.CharField())
-    schools = MembershipOut(many=True)
+    schools = MySchoolOut(many=True)
     two_factor_required = serializers.BooleanField()
 
 

@@ -74,7 +74,7 @@ def _grant_from_form(actor: Person, school: Any, data: dict[str, Any]) -> servic
 @page
 @require_POST
 def revoke(request: HttpRequest, school_slug: str, membership_id: int) -> HttpResponse:
-    school, _ = access_school(request)
+    school, _ = access_school(request, Perm.MANAGE_STAFF)
     membership = Membership.objects.filter(pk=membership_id, school=school).select_related("person").first()
     if membership is None:
         raise NotFound("Роль не найдена.")

@@ -18,8 +18,21 @@ if TYPE_CHECKING:
 
 
 def _refuse(request: HttpRequest, school: School | None, reason: str) -> PermissionDenied:
-    record_refusal(actor=getattr(request, "user", None), school=school, what=f"{request.method} {request.path}", reason=reason)
-    return PermissionDenied()
+    exc = PermissionDenied()
+    record_denied(request, exc, reason)
+    return exc
+
+
+def record_denied(request: HttpRequest, exc: PermissionDenied, reason: str = "") -> None:
+    """Every refusal reaches the audit log once, wherever it was raised (an access
+    helper, a service, a view); pages and the API call this on their way out."""
+    if getattr(exc, "recorded", False):
+        return
+    exc.recorded = True  # type: ignore[attr-defined]
+    record_refusal(
+        actor=getattr(request, "user", None), school=getattr(request, "school", None),
+        what=f"{request.method} {request.path}", reason=reason or exc.message,
+    )
 
 
 def access_school(request: HttpRequest, perm: str | None = None) -> tuple[School, Access]:

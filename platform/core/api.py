@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError
+from .errors import DomainError, PermissionDenied
 
 _MESSAGES = {
     "not_authenticated": "Требуется вход в систему.",
@@ -34,6 +34,14 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    request = context.get("request")
+    if request is not None and (
+        isinstance(exc, PermissionDenied | exceptions.PermissionDenied)
+        or (isinstance(exc, exceptions.NotAuthenticated) and getattr(request, "school", None) is not None)
+    ):
+        from .access import record_denied
+
+        record_denied(request, exc if isinstance(exc, PermissionDenied) else PermissionDenied(str(exc.detail)))
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields or None), status=exc.status)
     if isinstance(exc, Http404):

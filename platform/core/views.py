@@ -24,6 +24,10 @@ def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         try:
             return view(request, *args, **kwargs)
         except (PermissionDenied, NotFound) as exc:
+            if isinstance(exc, PermissionDenied):
+                from .access import record_denied
+
+                record_denied(request, exc)
             return render(request, "error.html", {"status": exc.status, "message": exc.message}, status=exc.status)
 
     return wrapper

@@ -23,13 +23,12 @@ from .models import SchoolClass
 
 def _access_class(request: HttpRequest, class_id: int) -> tuple[Any, Any, SchoolClass]:
     school, access = access_school(request)
+    # Rights first: an outsider learns nothing, not even whether the class exists.
+    if not (access.can(Perm.ISSUE_ACCOUNTS, school) or access.can(Perm.VIEW_PEOPLE, school) or access.is_class_teacher_of(school, class_id)):
+        raise PermissionDenied("Это не ваш класс.")
     school_class = SchoolClass.objects.select_related("class_teacher").filter(pk=class_id).first()
     if school_class is None:
         raise NotFound("Класс не найден.")
-    if not (access.can(Perm.ISSUE_ACCOUNTS, school) or access.can(Perm.VIEW_PEOPLE, school) or access.is_class_teacher_of(school, class_id)):
-        from core.access import _refuse
-
-        raise _refuse(request, school, "not this class")
     return school, access, school_class
 
 
