@@ -104,3 +104,22 @@ def client_for() -> Callable[[Person], Client]:
 def in_school(school: School) -> Any:
     """Work inside a school's schema (test set-up)."""
     return school
+
+
+def current_year_in_schema() -> Any:
+    """The open academic year of the school whose schema is selected (made if missing)."""
+    import datetime as dt
+
+    from schoolyear.models import AcademicYear
+
+    year, _ = AcademicYear.objects.get_or_create(
+        status="open", defaults={"name": "2026/2027", "starts_on": dt.date(2026, 9, 1), "ends_on": dt.date(2027, 5, 25)}
+    )
+    return year
+
+
+def make_class(grade: int, letter: str, **fields: Any) -> Any:
+    """A class of the open year in the selected school schema."""
+    from roster.models import SchoolClass
+
+    return SchoolClass.objects.create(year=current_year_in_schema(), grade=grade, letter=letter, **fields)

@@ -80,14 +80,15 @@ def test_roles_in_another_school_give_no_right_here(school_a, school_b, make_per
 
 def test_class_teacher_issues_only_own_class_families(school_a, make_person, grant):
     """R-P03: a class teacher issues credentials to the parents and students of their class."""
-    from roster.models import Enrolment, Guardianship, SchoolClass
+    from roster.models import Enrolment, Guardianship
+    from tests.conftest import make_class
 
     teacher = make_person("Козлов", "Дмитрий")
     other_student = make_person("Чужой", "Ученик")
     own_student = make_person("Свой", "Ученик")
     parent = make_person("Своя", "Мама")
     connection.set_tenant(school_a)
-    mine, other = SchoolClass.objects.create(grade=5, letter="А"), SchoolClass.objects.create(grade=5, letter="Б")
+    mine, other = make_class(5, "А"), make_class(5, "Б")
     Enrolment.objects.create(student=own_student, school_class=mine)
     Enrolment.objects.create(student=other_student, school_class=other)
     Guardianship.objects.create(parent=parent, student=own_student, kind="mother")

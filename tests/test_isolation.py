@@ -34,8 +34,9 @@ from django.urls import URLPattern, URLResolver
 from accounts.models import ActivationCode, Membership, Person
 from accounts.roles import Role
 from audit.models import AuditRecord
-from roster.models import Enrolment, Guardianship, SchoolClass
+from roster.models import Enrolment, Guardianship
 from tenants.models import School
+from tests.conftest import make_class
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +107,7 @@ def world(school_a: School, school_b: School, make_person: Any, grant: Any, dist
     people = {role: make_person(surname, name) for role, (surname, name) in A_PEOPLE.items()}
 
     def a_class() -> int:
-        cls = SchoolClass.objects.create(grade=5, letter="А", class_teacher=people[R.CLASS_TEACHER])
+        cls = make_class(5, "А", class_teacher=people[R.CLASS_TEACHER])
         Enrolment.objects.create(student=people[R.STUDENT], school_class=cls)
         Guardianship.objects.create(parent=people[R.PARENT], student=people[R.STUDENT], kind="mother")
         return cls.pk
@@ -122,7 +123,7 @@ def world(school_a: School, school_b: School, make_person: Any, grant: Any, dist
     b_student = make_person("Барсуков", "Богдан")
 
     def b_class() -> int:
-        cls = SchoolClass.objects.create(grade=5, letter="А")
+        cls = make_class(5, "А")
         Enrolment.objects.create(student=b_student, school_class=cls)
         return cls.pk
 
@@ -453,7 +454,7 @@ def test_families_refused_on_every_staff_endpoint(ep: Endpoint, role: str, allow
 def test_class_teacher_of_another_class_is_refused(world: World, make_person: Any, grant: Any, client_for: Any) -> None:
     """R-A02, R-A03: a class teacher sees and serves only their own class's families."""
     other = make_person("Воронова", "Галина")
-    other_class = _in_school(world.a, lambda: SchoolClass.objects.create(grade=6, letter="Б", class_teacher=other).pk)
+    other_class = _in_school(world.a, lambda: make_class(6, "Б", class_teacher=other).pk)
     grant(other, R.CLASS_TEACHER, world.a, class_id=other_class)
     client = client_for(other)
     page = client.get(f"/s/{world.a.slug}/classes/{world.class_id}/")

@@ -32,6 +32,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -48,7 +49,12 @@ SHARED_APPS = [
     "public_portal",
 ]
 TENANT_APPS = [
-    "roster",  # schools/roster: classes, enrolments, guardianship
+    # Source root schools/: apps that live inside each school's schema.
+    "schoolyear",  # academic year, study periods, days off, moved days
+    "roster",  # classes, subgroups, enrolments and orders, guardianship, personal cards
+    "curriculum",  # subjects, curriculum, teaching load
+    "timetable",  # bells, weekly timetable, events, substitutions
+    "bulkimport",  # spreadsheet import and export
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -45,6 +45,18 @@ NAMED_STAFF = [
 ]
 
 
+def _seed_other_apps(ctx: dict[str, Any]) -> None:
+    """Each tenant app after roster may bring demo data of its own in `<app>/demo.py`
+    (`seed_school(ctx)`), run in TENANT_APPS order inside the school's schema."""
+    import importlib
+    import importlib.util
+
+    for app in settings.TENANT_APPS:
+        if app in ("schoolyear", "roster") or importlib.util.find_spec(f"{app}.demo") is None:
+            continue
+        importlib.import_module(f"{app}.demo").seed_school(ctx)
+
+
 class Command(BaseCommand):
     help = "Создаёт демонстрационный район (если его ещё нет) и печатает логины."
 
@@ -111,12 +123,16 @@ class Command(BaseCommand):
                     self._member(person, role, school)
             use_school(school)
             from roster.models import Enrolment, Guardianship, SchoolClass
+            from schoolyear import demo as year_demo
+
+            ctx: dict[str, Any] = {"school": school, "actor": actor, "index": index, "rng": self.rng, "fake": self.fake}
+            year_demo.seed_school(ctx)
 
             teachers = self._bulk_people([self._random_person(self.rng.choice("mf"), self.rng.randint(1965, 1998)) for _ in range(14)], f"t{index}")
             classes = []
             for grade in range(1, 12):
                 for letter in LETTERS[: 2 if grade in (1, 5, 10) else 1]:
-                    classes.append(SchoolClass(grade=grade, letter=letter))
+                    classes.append(SchoolClass(year=ctx["year"], grade=grade, letter=letter))
             SchoolClass.objects.bulk_create(classes)
             class_teachers = [named["klruk"], *teachers]
             memberships: list[Membership] = []
@@ -156,6 +172,8 @@ class Command(BaseCommand):
             late = self._bulk_people([self._random_person("f", 1990), self._random_person("m", 1985)], f"n{index}")
             for person in late:
                 self._member(person, Role.TEACHER, school, since=timezone.localdate() - dt.timedelta(days=10))
+            ctx.update(classes=classes, teachers=[named["uchitel"], named["klruk"], *teachers], named=named, students=students_all)
+            _seed_other_apps(ctx)
             record(actor=actor, action="demo.seed", school=school, obj=school,
                    after={"classes": len(classes), "students": len(students_all), "parents": len(saved), "teachers": len(teachers) + 2},
                    reason="Демонстрационные данные")

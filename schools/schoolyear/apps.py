@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SchoolYearConfig(AppConfig):
+    name = "schoolyear"
+    verbose_name = "Учебный год и календарь"
