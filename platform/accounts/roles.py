@@ -49,6 +49,14 @@ class Perm(models.TextChoices):
     JOURNAL_READ_ALL = "journal.read_all", "Читать все журналы школы"
     JOURNAL_WRITE = "journal.write", "Вести журнал своих классов"
     SUMMARY_REPORTS = "reports.summary", "Сводные отчёты"
+    # school set-up (seed 004 §II–§VII, §X)
+    SETUP_YEAR = "school.setup_year", "Учебный год, периоды, каникулы, переносы дней"
+    MANAGE_CLASSES = "school.manage_classes", "Классы, подгруппы, классные руководители"
+    MANAGE_PEOPLE = "school.manage_people", "Личные карты обучающихся, родителей, сотрудников"
+    MOVEMENT = "school.movement", "Приказы о движении обучающихся"
+    MANAGE_CURRICULUM = "school.manage_curriculum", "Учебный план и нагрузка"
+    MANAGE_TIMETABLE = "school.manage_timetable", "Расписание, мероприятия, замены"
+    IMPORT_DATA = "school.import", "Импорт и экспорт списков"
 
 
 _SCHOOL_ADMIN = {
@@ -57,18 +65,25 @@ _SCHOOL_ADMIN = {
     # journal.write is scoped to one's own teaching load, so holding it grants nothing
     # without a load; it is here so that an administrator may appoint teachers.
     Perm.JOURNAL_WRITE,
+    Perm.SETUP_YEAR, Perm.MANAGE_CLASSES, Perm.MANAGE_PEOPLE, Perm.MOVEMENT, Perm.MANAGE_CURRICULUM,
+    Perm.MANAGE_TIMETABLE, Perm.IMPORT_DATA,
 }
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset({Perm.MANAGE_SCHOOLS, Perm.VIEW_DISTRICT_STATS, Perm.VIEW_DISTRICT_AUDIT}),
     Role.DISTRICT_ANALYST: frozenset({Perm.VIEW_DISTRICT_STATS}),
     Role.SCHOOL_ADMIN: frozenset(_SCHOOL_ADMIN),
     Role.DIRECTOR: frozenset(_SCHOOL_ADMIN | {Perm.APPROVE_ORDERS}),
-    Role.DEPUTY: frozenset({Perm.VIEW_PEOPLE, Perm.JOURNAL_CONTROL, Perm.JOURNAL_READ_ALL, Perm.SUMMARY_REPORTS, Perm.JOURNAL_WRITE}),
+    # 004 §VI–§VII: the deputy forms classes, subgroups, the curriculum and the timetable.
+    Role.DEPUTY: frozenset({
+        Perm.VIEW_PEOPLE, Perm.JOURNAL_CONTROL, Perm.JOURNAL_READ_ALL, Perm.SUMMARY_REPORTS, Perm.JOURNAL_WRITE,
+        Perm.SETUP_YEAR, Perm.MANAGE_CLASSES, Perm.MANAGE_CURRICULUM, Perm.MANAGE_TIMETABLE,
+    }),
     Role.METHODIST: frozenset({Perm.VIEW_PEOPLE, Perm.JOURNAL_READ_ALL}),
     Role.TEACHER: frozenset({Perm.JOURNAL_WRITE}),
     Role.CLASS_TEACHER: frozenset({Perm.JOURNAL_WRITE}),  # and ISSUE_ACCOUNTS for their own class only
-    Role.HR_CLERK: frozenset({Perm.VIEW_PEOPLE}),
-    Role.SECRETARY: frozenset({Perm.VIEW_PEOPLE}),
+    Role.HR_CLERK: frozenset({Perm.VIEW_PEOPLE, Perm.MANAGE_PEOPLE}),
+    # 004 §X: the secretary controls the orders on student movement.
+    Role.SECRETARY: frozenset({Perm.VIEW_PEOPLE, Perm.MANAGE_PEOPLE, Perm.MOVEMENT}),
     # Families' rights come from their link to a child, not from permissions.
     Role.PARENT: frozenset(),
     Role.STUDENT: frozenset(),

@@ -15,6 +15,11 @@ school_patterns = [
     path("classes/", roster_api.ClassListView.as_view(), name="api-classes"),
     path("classes/<int:class_id>/slips/", roster_api.IssueSlipsView.as_view(), name="api-slips"),
     path("audit/", school_api.SchoolAuditView.as_view(), name="api-school-audit"),
+    path("year/", include("schoolyear.api_urls")),
+    path("", include("roster.api_urls")),
+    path("curriculum/", include("curriculum.api_urls")),
+    path("timetable/", include("timetable.api_urls")),
+    path("import/", include("bulkimport.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,6 +1,6 @@
 """Pages inside one school: /s/<school_slug>/… (the middleware has selected its schema)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from accounts import school_views
 from audit import views as audit_views
@@ -17,4 +17,10 @@ urlpatterns = [
     path("classes/<int:class_id>/", roster_views.class_detail, name="class_detail"),
     path("classes/<int:class_id>/slips/", roster_views.issue_slips, name="issue_slips"),
     path("audit/", audit_views.school_log, name="audit"),
+    # School set-up, one URLconf per app (names stay in the "school" namespace).
+    path("year/", include("schoolyear.urls")),
+    path("", include("roster.urls")),
+    path("curriculum/", include("curriculum.urls")),
+    path("timetable/", include("timetable.urls")),
+    path("import/", include("bulkimport.urls")),
 ]
