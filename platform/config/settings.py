@@ -54,6 +54,7 @@ TENANT_APPS = [
     "roster",  # classes, subgroups, enrolments and orders, guardianship, personal cards
     "curriculum",  # subjects, curriculum, teaching load
     "timetable",  # bells, weekly timetable, events, substitutions
+    "journal",  # lessons, marks, attendance, change requests, period marks, КТП
     "bulkimport",  # spreadsheet import and export
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

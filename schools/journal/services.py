@@ -1,0 +1,404 @@
+"""Writes to the journal. Every path (pages, API, import, admin actions) calls these;
+each checks the actor's right, the regulations' rules, writes and audits in one
+transaction. Students and parents never write here (R-A01): they hold no journal right."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.roles import Perm
+from accounts.selectors import access_for
+from accounts.services import ensure_writable
+from audit.services import record, snapshot
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from curriculum.models import Subject, TeachingAssignment
+from roster.models import Enrolment, SchoolClass, Subgroup, SubgroupMember
+from schoolyear.guards import ensure_year_open
+
+from . import rules
+from .models import Attendance, ChangeRequest, ChangeRequestStatus, Lesson, Mark, Work, WorkType
+
+if TYPE_CHECKING:
+    from accounts.models import Person
+    from tenants.models import School
+
+LESSON_AUDITED = ["school_class", "subgroup", "subject", "teacher", "replaced_teacher", "date", "lesson_number", "topic",
+                  "ktp_topic", "done", "homework"]
+MARK_AUDITED = ["work", "student", "kind", "value", "source_document"]
+
+
+# --- who may write -------------------------------------------------------------------------
+
+def substitution_for(actor_id: int, school_class_id: int, subject_id: int, date: dt.date, lesson_number: int) -> Any:
+    """The substitution that makes `actor` the teacher of that lesson on that date (R-J06)."""
+    from django.db.models import Q
+
+    from timetable.models import Substitution
+
+    # The substitute may teach the timetable's subject or the one named on the substitution.
+    return (Substitution.objects.filter(date=date, substitute_id=actor_id, entry__school_class_id=school_class_id,
+                                        entry__lesson_number=lesson_number)
+            .filter(Q(entry__subject_id=subject_id) | Q(subject_id=subject_id)).first())
+
+
+def teaches(actor_id: int, school_class_id: int, subject_id: int, subgroup_id: int | None = None) -> bool:
+    from django.db.models import Q
+
+    qs = TeachingAssignment.objects.filter(teacher_id=actor_id, school_class_id=school_class_id, subject_id=subject_id)
+    if subgroup_id is not None:
+        # A teacher of the whole class may write a subgroup's lesson too.
+        qs = qs.filter(Q(subgroup_id=subgroup_id) | Q(subgroup__isnull=True))
+    return qs.exists()
+
+
+def _require_writer(actor: Person, school: School) -> None:
+    if not access_for(actor).can(Perm.JOURNAL_WRITE, school):
+        raise PermissionDenied("Вести журнал могут только учителя школы.")
+    ensure_writable(school)
+
+
+def _require_teacher_of(actor: Person, school: School, school_class: SchoolClass, subject: Subject,
+                        subgroup: Subgroup | None, date: dt.date, lesson_number: int) -> Any:
+    """The actor teaches this class and subject, or substitutes for this very lesson.
+    Returns the substitution when it is one."""
+    _require_writer(actor, school)
+    if teaches(actor.pk, school_class.pk, subject.pk, subgroup.pk if subgroup else None):
+        return None
+    substitution = substitution_for(actor.pk, school_class.pk, subject.pk, date, lesson_number)
+    if substitution is not None:
+        return substitution
+    raise PermissionDenied(f"Вы не ведёте «{subject}» в {school_class} и не замещаете этот урок.")
+
+
+# --- lessons ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LessonData:
+    school_class: SchoolClass
+    subject: Subject
+    date: dt.date
+    lesson_number: int
+    subgroup: Subgroup | None = None
+    topic: str | None = None
+    done: str | None = None
+    homework: str | None = None
+    ktp_topic_id: int | None = None
+
+
+def _ensure_school_day(school_class: SchoolClass, date: dt.date) -> None:
+    from schoolyear.calendar_service import SchoolCalendar
+
+    year = school_class.year
+    if not (year.starts_on <= date <= year.ends_on):
+        raise ValidationFailed("Дата вне учебного года класса.", code="outside_year", fields={"date": ["Вне учебного года."]})
+    if not SchoolCalendar.for_year(year).is_school_day(date, school_class.grade):
+        raise ValidationFailed(f"{date:%d.%m.%Y} — не учебный день для {school_class} (выходной, праздник или каникулы).",
+                               code="not_a_school_day", fields={"date": ["Не учебный день."]})
+
+
+def record_lesson(actor: Person, school: School, data: LessonData, *, expected_version: int | None = None,
+                  bypass_lock: bool = False) -> Lesson:
+    """Creates or updates the lesson record (R-J01). The first entry made after the lesson's
+    day is marked late (R-J05). A save based on a stale version is refused (no silent overwrite)."""
+    if data.subgroup is not None and data.subgroup.school_class_id != data.school_class.pk:
+        raise ValidationFailed("Подгруппа из другого класса.", fields={"subgroup": ["Не из этого класса."]})
+    if data.lesson_number < 0 or data.lesson_number > 12:
+        raise ValidationFailed("Номер урока от 0 до 12.", fields={"lesson_number": ["От 0 до 12."]})
+    substitution = _require_teacher_of(actor, school, data.school_class, data.subject, data.subgroup, data.date, data.lesson_number) \
+        if not bypass_lock else None
+    ensure_year_open(data.school_class.year_id)
+    if not bypass_lock:
+        rules.ensure_not_locked(data.date)
+    _ensure_school_day(data.school_class, data.date)
+    for name in ("topic", "done", "homework"):
+        value = getattr(data, name)
+        if value is not None and len(value) > 5000:
+            raise ValidationFailed("Слишком длинный текст.", fields={name: ["Не больше 5000 знаков."]})
+    with transaction.atomic():
+        lesson = (Lesson.objects.select_for_update()
+                  .filter(school_class=data.school_class, subgroup=data.subgroup, subject=data.subject, date=data.date,
+                          lesson_number=data.lesson_number).first())
+        before = snapshot(lesson, LESSON_AUDITED) if lesson else None
+        if lesson is None:
+            lesson = Lesson(school_class=data.school_class, subgroup=data.subgroup, subject=data.subject, date=data.date,
+                            lesson_number=data.lesson_number, teacher=actor, created_by=actor,
+                            entered_late=data.date < rules.today())
+            if substitution is not None:
+                lesson.replaced_teacher_id = substitution.absent_teacher_id
+        elif expected_version is not None and expected_version != lesson.version:
+            raise Conflict("Урок уже изменил другой пользователь. Обновите страницу и повторите.", code="stale_version")
+        else:
+            lesson.version += 1
+        for name in ("topic", "done", "homework"):
+            value = getattr(data, name)
+            if value is not None:
+                setattr(lesson, name, value.strip())
+        if data.ktp_topic_id is not None:
+            lesson.ktp_topic_id = data.ktp_topic_id or None
+        try:
+            lesson.save()
+        except IntegrityError as exc:  # a concurrent first save of the same slot
+            raise Conflict("Урок уже создан другим пользователем. Обновите страницу.", code="stale_version") from exc
+        record(actor=actor, action="journal.lesson.save", school=school, obj=lesson, before=before,
+               after=snapshot(lesson, LESSON_AUDITED))
+    return lesson
+
+
+def add_work(actor: Person, school: School, lesson: Lesson, work_type: WorkType, topic: str = "") -> Work:
+    _require_teacher_of(actor, school, lesson.school_class, lesson.subject, lesson.subgroup, lesson.date, lesson.lesson_number)
+    ensure_year_open(lesson.school_class.year_id)
+    rules.ensure_not_locked(lesson.date)
+    rules.ensure_marks_allowed(lesson.school_class.grade)
+    with transaction.atomic():
+        position = (lesson.works.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+        work = Work.objects.create(lesson=lesson, work_type=work_type, topic=topic.strip()[:300], position=position)
+        record(actor=actor, action="journal.work.add", school=school, obj=work,
+               after={"lesson": lesson.pk, "work_type": work_type.name, "topic": work.topic})
+    return work
+
+
+# --- students of a lesson ----------------------------------------------------------------------
+
+def students_of_lesson_ids(lesson: Lesson) -> set[int]:
+    """Students enrolled in the lesson's class on its date (and in its subgroup, if any)."""
+    from django.db.models import Q
+
+    ids = set(Enrolment.objects.filter(school_class_id=lesson.school_class_id, since__lte=lesson.date)
+              .filter(Q(until__isnull=True) | Q(until__gte=lesson.date)).values_list("student_id", flat=True))
+    if lesson.subgroup_id:
+        ids &= set(SubgroupMember.objects.filter(subgroup_id=lesson.subgroup_id).values_list("student_id", flat=True))
+    return ids
+
+
+def _ensure_student_of(lesson: Lesson, student_id: int) -> None:
+    if student_id not in students_of_lesson_ids(lesson):
+        raise ValidationFailed("Этот обучающийся не учился в классе (подгруппе) в день урока.", code="not_in_class",
+                               fields={"student": ["Не в классе в этот день."]})
+
+
+# --- marks -------------------------------------------------------------------------------------
+
+def record_mark(actor: Person, school: School, work: Work, student_id: int, value: object, *,
+                expected_version: int | None = None, source_document: str = "", bypass_lock: bool = False) -> Mark | None:
+    """Puts a mark in the column of the day the work was done (R-J03). `value` empty deletes it.
+    Past the lock only an approved change request may change it (bypass_lock, R-J08)."""
+    lesson = work.lesson
+    if not bypass_lock:
+        _require_teacher_of(actor, school, lesson.school_class, lesson.subject, lesson.subgroup, lesson.date, lesson.lesson_number)
+        rules.ensure_not_locked(lesson.date)
+    ensure_year_open(lesson.school_class.year_id)
+    rules.ensure_marks_allowed(lesson.school_class.grade)
+    _ensure_student_of(lesson, student_id)
+    delete = value is None or str(value).strip() == ""
+    kind, number = (None, None) if delete else rules.parse_mark(value)
+    if not delete and Attendance.objects.filter(lesson=lesson, student_id=student_id, status=Attendance.Status.ABSENT).exists() \
+            and not source_document:
+        raise ValidationFailed("Обучающийся отсутствовал на уроке: сначала снимите отметку «Н».", code="absent",
+                               fields={"value": ["Отсутствовал."]})
+    with transaction.atomic():
+        mark = Mark.objects.select_for_update().filter(work=work, student_id=student_id).first()
+        if mark is not None and expected_version is not None and mark.version != expected_version:
+            raise Conflict("Эту отметку уже изменил другой пользователь. Обновите страницу и повторите.", code="stale_version")
+        if mark is None and expected_version not in (None, 0):
+            raise Conflict("Эту отметку уже удалил другой пользователь. Обновите страницу.", code="stale_version")
+        before = snapshot(mark, MARK_AUDITED) if mark else None
+        if delete:
+            if mark is None:
+                return None
+            mark.delete()
+            record(actor=actor, action="journal.mark.delete", school=school, object_type="journal.mark",
+                   object_id=str(before and mark.pk), object_repr=f"{lesson}", before=before)
+            return None
+        if mark is None:
+            mark = Mark(work=work, student_id=student_id, created_by=actor)
+        else:
+            mark.version += 1
+        assert kind is not None
+        mark.kind, mark.value = kind, number
+        if source_document:
+            mark.source_document = source_document.strip()[:300]
+        try:
+            with transaction.atomic():
+                mark.save()
+        except IntegrityError as exc:
+            raise Conflict("Отметку одновременно поставил другой пользователь. Обновите страницу.", code="stale_version") from exc
+        record(actor=actor, action="journal.mark.save", school=school, obj=mark, object_repr=f"{lesson}: {mark.display}",
+               before=before, after=snapshot(mark, MARK_AUDITED))
+    return mark
+
+
+def record_external_mark(actor: Person, school: School, work: Work, student_id: int, value: object, document: str) -> Mark | None:
+    """R-J09 (003 §2.3.5): a mark from a hospital school or sanatorium, with the document it rests on."""
+    if not document.strip():
+        raise ValidationFailed("Укажите документ, на основании которого выставлена отметка (справка, ведомость, табель).",
+                               fields={"source_document": ["Обязательное поле."]})
+    return record_mark(actor, school, work, student_id, value, source_document=document)
+
+
+# --- attendance --------------------------------------------------------------------------------
+
+def set_attendance(actor: Person, school: School, lesson: Lesson, student_id: int, status: str | None, *,
+                   bypass_lock: bool = False) -> Attendance | None:
+    """Absent ("absent"), late ("late") or present (None) at a lesson (R-J02)."""
+    if not bypass_lock:
+        _require_teacher_of(actor, school, lesson.school_class, lesson.subject, lesson.subgroup, lesson.date, lesson.lesson_number)
+        rules.ensure_not_locked(lesson.date)
+    ensure_year_open(lesson.school_class.year_id)
+    _ensure_student_of(lesson, student_id)
+    if status not in (None, "", Attendance.Status.ABSENT, Attendance.Status.LATE):
+        raise ValidationFailed("Посещаемость: «absent», «late» или пусто.", fields={"status": ["Недопустимое значение."]})
+    with transaction.atomic():
+        row = Attendance.objects.select_for_update().filter(lesson=lesson, student_id=student_id).first()
+        before = {"status": row.status, "reason": row.reason} if row else None
+        if not status:
+            if row is None:
+                return None
+            row.delete()
+            record(actor=actor, action="journal.attendance.clear", school=school, object_type="journal.attendance",
+                   object_repr=f"{lesson} / {student_id}", before=before)
+            return None
+        if status == Attendance.Status.ABSENT and Mark.objects.filter(work__lesson=lesson, student_id=student_id, source_document="").exists():
+            raise ValidationFailed("У обучающегося есть отметка за этот урок: отсутствовавшему её поставить нельзя.",
+                                   code="has_mark", fields={"status": ["Есть отметка."]})
+        if row is None:
+            row = Attendance(lesson=lesson, student_id=student_id, created_by=actor)
+        row.status = status
+        row.save()
+        record(actor=actor, action="journal.attendance.save", school=school, obj=row, object_repr=f"{lesson} / {student_id}",
+               before=before, after={"status": row.status})
+    return row
+
+
+def set_absence_reason(actor: Person, school: School, attendance: Attendance, reason: str, *, document: str = "",
+                       document_date: dt.date | None = None) -> Attendance:
+    """The class teacher records why a student was absent, with the document (R-J02; 004 §VIII:
+    no later than 2 working days after the document; late entries are shown to the deputy)."""
+    from .models import AbsenceReason
+
+    access = access_for(actor)
+    school_class = attendance.lesson.school_class
+    if not (access.is_class_teacher_of(school, school_class.pk) or access.can(Perm.MANAGE_PEOPLE, school)):
+        raise PermissionDenied("Причину пропуска указывает классный руководитель этого класса.")
+    ensure_writable(school)
+    ensure_year_open(school_class.year_id)
+    if reason not in AbsenceReason.values:
+        raise ValidationFailed("Причина: по болезни, по уважительной или без уважительной причины.", fields={"reason": ["Недопустимое значение."]})
+    if reason in (AbsenceReason.ILLNESS, AbsenceReason.EXCUSED) and not document.strip():
+        raise ValidationFailed("Укажите подтверждающий документ.", fields={"document": ["Обязательное поле."]})
+    if document_date and document_date > rules.today():
+        raise ValidationFailed("Дата документа в будущем.", fields={"document_date": ["Дата в будущем."]})
+    if attendance.status != Attendance.Status.ABSENT:
+        raise ValidationFailed("Причину указывают только для пропуска.", fields={"reason": ["Это не пропуск."]})
+    with transaction.atomic():
+        before = {"reason": attendance.reason, "document": attendance.document}
+        attendance.reason = reason
+        attendance.document = document.strip()[:300]
+        attendance.document_date = document_date
+        attendance.reason_set_by = actor
+        attendance.reason_set_at = timezone.now()
+        attendance.save(update_fields=["reason", "document", "document_date", "reason_set_by", "reason_set_at"])
+        record(actor=actor, action="journal.absence_reason", school=school, obj=attendance, before=before,
+               after={"reason": reason, "document": attendance.document})
+    return attendance
+
+
+# --- change requests (R-J08) --------------------------------------------------------------------
+
+CHANGE_OPS = {"mark", "attendance", "lesson"}
+
+
+def _validate_changes(lesson: Lesson, changes: list[dict[str, Any]]) -> None:
+    if not isinstance(changes, list) or not changes:
+        raise ValidationFailed("Перечислите изменения.", fields={"changes": ["Пустой список."]})
+    students = students_of_lesson_ids(lesson)
+    for n, change in enumerate(changes, start=1):
+        op = change.get("op") if isinstance(change, dict) else None
+        if op not in CHANGE_OPS:
+            raise ValidationFailed(f"Изменение {n}: неизвестная операция.", fields={"changes": [f"{n}: op"]})
+        if op in ("mark", "attendance") and change.get("student") not in students:
+            raise ValidationFailed(f"Изменение {n}: обучающийся не из этого класса.", fields={"changes": [f"{n}: student"]})
+        if op == "mark":
+            if not isinstance(change.get("work"), int) or not Work.objects.filter(pk=change["work"], lesson=lesson).exists():
+                raise ValidationFailed(f"Изменение {n}: работа не из этого урока.", fields={"changes": [f"{n}: work"]})
+            if change.get("value") not in (None, ""):
+                rules.parse_mark(change["value"])
+        if op == "attendance" and change.get("status") not in (None, "", "absent", "late"):
+            raise ValidationFailed(f"Изменение {n}: посещаемость «absent», «late» или пусто.", fields={"changes": [f"{n}: status"]})
+
+
+def file_change_request(actor: Person, school: School, lesson: Lesson, *, changes: list[dict[str, Any]],
+                        description: str, reason: str) -> ChangeRequest:
+    """«Замена сведений в электронном журнале» (003 §2.3.3.1): for a record past the lock."""
+    _require_teacher_of(actor, school, lesson.school_class, lesson.subject, lesson.subgroup, lesson.date, lesson.lesson_number)
+    ensure_year_open(lesson.school_class.year_id)
+    if lesson.date >= rules.lock_boundary():
+        raise ValidationFailed("Эта запись ещё не закрыта: исправьте её в журнале сами.", code="not_locked")
+    if not reason.strip() or not description.strip():
+        raise ValidationFailed("Укажите перечень изменений и причину.", fields={
+            **({"reason": ["Обязательное поле."]} if not reason.strip() else {}),
+            **({"description": ["Обязательное поле."]} if not description.strip() else {})})
+    _validate_changes(lesson, changes)
+    with transaction.atomic():
+        request = ChangeRequest.objects.create(
+            requested_by=actor, school_class=lesson.school_class, subject=lesson.subject, lesson=lesson,
+            target_date=lesson.date, changes=changes, description=description.strip(), reason=reason.strip(),
+        )
+        record(actor=actor, action="journal.change_request.file", school=school, obj=request,
+               after={"changes": changes, "reason": request.reason})
+    return request
+
+
+def _decide(actor: Person, school: School, request_id: int) -> ChangeRequest:
+    if not access_for(actor).can(Perm.JOURNAL_CONTROL, school):
+        raise PermissionDenied("Заявки рассматривает заместитель директора.")
+    ensure_writable(school)
+    request = ChangeRequest.objects.select_for_update(of=("self",)).select_related("lesson__school_class").filter(pk=request_id).first()
+    if request is None:
+        raise NotFound("Заявка не найдена.")
+    if request.status != ChangeRequestStatus.PENDING:
+        raise ValidationFailed("Заявка уже рассмотрена: её нельзя изменить. Подайте новую.", code="already_decided")
+    return request
+
+
+def approve_change_request(actor: Person, school: School, request_id: int, note: str = "") -> ChangeRequest:
+    """003 §2.3.3.2: the deputy applies the changes (each logged with the request) and marks it."""
+    with transaction.atomic():
+        request = _decide(actor, school, request_id)
+        lesson = request.lesson
+        assert lesson is not None
+        ensure_year_open(lesson.school_class.year_id)
+        for change in request.changes:
+            if change["op"] == "mark":
+                work = Work.objects.get(pk=change["work"], lesson=lesson)
+                record_mark(actor, school, work, change["student"], change.get("value"), bypass_lock=True)
+            elif change["op"] == "attendance":
+                set_attendance(actor, school, lesson, change["student"], change.get("status") or None, bypass_lock=True)
+            else:
+                record_lesson(actor, school, LessonData(
+                    school_class=lesson.school_class, subject=lesson.subject, subgroup=lesson.subgroup, date=lesson.date,
+                    lesson_number=lesson.lesson_number, topic=change.get("topic"), done=change.get("done"),
+                    homework=change.get("homework")), bypass_lock=True)
+        request.status = ChangeRequestStatus.APPROVED
+        request.decided_by, request.decided_at, request.decision_note = actor, timezone.now(), note.strip()
+        request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        record(actor=actor, action="journal.change_request.approve", school=school, obj=request, reason=note,
+               after={"status": request.status})
+    return request
+
+
+def reject_change_request(actor: Person, school: School, request_id: int, note: str) -> ChangeRequest:
+    if not note.strip():
+        raise ValidationFailed("Укажите причину отказа.", fields={"note": ["Обязательное поле."]})
+    with transaction.atomic():
+        request = _decide(actor, school, request_id)
+        request.status = ChangeRequestStatus.REJECTED
+        request.decided_by, request.decided_at, request.decision_note = actor, timezone.now(), note.strip()
+        request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        record(actor=actor, action="journal.change_request.reject", school=school, obj=request, reason=note,
+               after={"status": request.status})
+    return request
