@@ -57,6 +57,7 @@ class Perm(models.TextChoices):
     MANAGE_CURRICULUM = "school.manage_curriculum", "Учебный план и нагрузка"
     MANAGE_TIMETABLE = "school.manage_timetable", "Расписание, мероприятия, замены"
     IMPORT_DATA = "school.import", "Импорт и экспорт списков"
+    MANAGE_KTP = "journal.manage_ktp", "Календарно-тематическое планирование всех классов"
 
 
 _SCHOOL_ADMIN = {
@@ -66,7 +67,7 @@ _SCHOOL_ADMIN = {
     # without a load; it is here so that an administrator may appoint teachers.
     Perm.JOURNAL_WRITE,
     Perm.SETUP_YEAR, Perm.MANAGE_CLASSES, Perm.MANAGE_PEOPLE, Perm.MOVEMENT, Perm.MANAGE_CURRICULUM,
-    Perm.MANAGE_TIMETABLE, Perm.IMPORT_DATA,
+    Perm.MANAGE_TIMETABLE, Perm.IMPORT_DATA, Perm.MANAGE_KTP,
 }
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset({Perm.MANAGE_SCHOOLS, Perm.VIEW_DISTRICT_STATS, Perm.VIEW_DISTRICT_AUDIT}),
@@ -76,9 +77,10 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
     # 004 §VI–§VII: the deputy forms classes, subgroups, the curriculum and the timetable.
     Role.DEPUTY: frozenset({
         Perm.VIEW_PEOPLE, Perm.JOURNAL_CONTROL, Perm.JOURNAL_READ_ALL, Perm.SUMMARY_REPORTS, Perm.JOURNAL_WRITE,
-        Perm.SETUP_YEAR, Perm.MANAGE_CLASSES, Perm.MANAGE_CURRICULUM, Perm.MANAGE_TIMETABLE,
+        Perm.SETUP_YEAR, Perm.MANAGE_CLASSES, Perm.MANAGE_CURRICULUM, Perm.MANAGE_TIMETABLE, Perm.MANAGE_KTP,
     }),
-    Role.METHODIST: frozenset({Perm.VIEW_PEOPLE, Perm.JOURNAL_READ_ALL}),
+    # 003 §3.3.3: the methodist enters and corrects the calendar-thematic plans.
+    Role.METHODIST: frozenset({Perm.VIEW_PEOPLE, Perm.JOURNAL_READ_ALL, Perm.MANAGE_KTP}),
     Role.TEACHER: frozenset({Perm.JOURNAL_WRITE}),
     Role.CLASS_TEACHER: frozenset({Perm.JOURNAL_WRITE}),  # and ISSUE_ACCOUNTS for their own class only
     Role.HR_CLERK: frozenset({Perm.VIEW_PEOPLE, Perm.MANAGE_PEOPLE}),

@@ -65,6 +65,9 @@ PUBLIC_SCHEMA_NAME = "public"
 # New schools are cloned from this migrated, empty schema (see tenants/provisioning.py).
 ZHURNAL_TEMPLATE_SCHEMA = "school_template"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Set search_path once per connection and schema switch, not before every query (which
+# doubled every page's round trips). django-tenants resets it after a rollback.
+TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

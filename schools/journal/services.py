@@ -115,6 +115,10 @@ def record_lesson(actor: Person, school: School, data: LessonData, *, expected_v
     if not bypass_lock:
         rules.ensure_not_locked(data.date)
     _ensure_school_day(data.school_class, data.date)
+    if data.ktp_topic_id:
+        from .ktp import check_topic_matches
+
+        check_topic_matches(data.school_class.pk, data.subject.pk, data.ktp_topic_id)
     for name in ("topic", "done", "homework"):
         value = getattr(data, name)
         if value is not None and len(value) > 5000:
