@@ -20,6 +20,8 @@ school_patterns = [
     path("curriculum/", include("curriculum.api_urls")),
     path("timetable/", include("timetable.api_urls")),
     path("import/", include("bulkimport.api_urls")),
+    path("journal/", include("journal.api_urls")),
+    path("journal/", include("journal.api_urls_control")),
 ]
 
 urlpatterns = [

@@ -23,4 +23,6 @@ urlpatterns = [
     path("curriculum/", include("curriculum.urls")),
     path("timetable/", include("timetable.urls")),
     path("import/", include("bulkimport.urls")),
+    path("journal/", include("journal.urls")),
+    path("journal/", include("journal.urls_control")),
 ]
