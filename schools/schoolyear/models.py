@@ -58,8 +58,10 @@ class PeriodScheme(models.Model):
     grades = ArrayField(models.PositiveSmallIntegerField(), verbose_name="параллели")
 
     class Meta:
+        ordering = ["year", "id"]
         verbose_name = "схема учебных периодов"
         verbose_name_plural = "схемы учебных периодов"
+        constraints = [models.CheckConstraint(condition=Q(grades__len__gt=0), name="schoolyear_scheme_has_grades")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({', '.join(map(str, self.grades))})"
@@ -124,14 +126,17 @@ class MovedDay(models.Model):
         ordering = ["works_on"]
         verbose_name = "перенос учебного дня"
         verbose_name_plural = "переносы учебных дней"
-        constraints = [models.UniqueConstraint(fields=["works_on"], name="schoolyear_moved_day_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["works_on"], name="schoolyear_moved_day_uniq"),
+            models.CheckConstraint(condition=~Q(works_on=F("replaces")), name="schoolyear_moved_day_differs"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.works_on:%d.%m} вместо {self.replaces:%d.%m}"
 
 
 class WeekLength(models.Model):
-    """A 5- or 6-day school week per parallel."""
+    """A 5- or 6-day school week per parallel (a parallel without a row has 5 days)."""
 
     year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="week_lengths")
     grade = models.PositiveSmallIntegerField("параллель")

@@ -1,5 +1,11 @@
-"""Pages of the schoolyear app; included by config/school_urls.py."""
+"""Pages of the schoolyear app, under /s/<slug>/year/; included by config/school_urls.py
+(names live in the "school" namespace)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.year_home, name="year-home"),
+    path("close/", views.close, name="year-close"),
+]
