@@ -97,7 +97,10 @@ def create_person(actor: Person, data: PersonData, *, school: School | None) -> 
     if not allowed:
         raise PermissionDenied("Недостаточно прав, чтобы заводить учётные записи.")
     ensure_writable(school)
-    clean = _clean_person(data)
+    return _insert_person(actor, _clean_person(data), school)
+
+
+def _insert_person(actor: Person, clean: PersonData, school: School | None) -> Person:
     with transaction.atomic():
         person = Person.objects.create_user(
             login=clean.login or _unique_login(clean.surname, clean.name, clean.patronymic),
@@ -106,6 +109,46 @@ def create_person(actor: Person, data: PersonData, *, school: School | None) -> 
         )
         record(actor=actor, action="person.create", school=school, obj=person, after=snapshot(person, PERSON_AUDITED))
     return person
+
+
+def clean_person_data(data: PersonData) -> PersonData:
+    """`data` stripped and checked (names present, sex m/f, birth date not in the future, a
+    free login); raises ValidationFailed. For services that edit a person's minimum."""
+    return _clean_person(data)
+
+
+def find_or_create_person(actor: Person, data: PersonData, school: School | None) -> tuple[Person, bool]:
+    """The district's one account for this person, made if there is none (R-P02: a parent with
+    children in two schools is one person). Matched by login when given, otherwise by surname,
+    name, patronymic and date of birth (no match without a date of birth). Returns (person, created).
+    Those who keep a school's people (cards, movement, roles) may call it."""
+    access = access_for(actor)
+    allowed = access.can(Perm.MANAGE_SCHOOLS) or (school is not None and (
+        any(access.can(p, school) for p in (Perm.MANAGE_STAFF, Perm.ISSUE_ACCOUNTS, Perm.MANAGE_PEOPLE, Perm.MOVEMENT))
+        or bool(access.schools.get(school.pk) and access.schools[school.pk].class_teacher_of)))
+    if not allowed:
+        raise PermissionDenied("Недостаточно прав, чтобы заводить учётные записи.")
+    ensure_writable(school)
+    login = Person.normalize_login(data.login) if data.login else ""
+    if login:
+        person = Person.objects.filter(login=login).first()
+        if person is not None:
+            if person.surname.strip().casefold() != data.surname.strip().casefold():
+                raise ValidationFailed("Учётная запись с этим логином принадлежит другому человеку.",
+                                       fields={"login": ["Фамилия не совпадает с владельцем логина."]})
+            return person, False
+    elif data.birth_date is not None:
+        matches = list(Person.objects.filter(
+            surname__iexact=data.surname.strip(), name__iexact=data.name.strip(),
+            patronymic__iexact=data.patronymic.strip(), birth_date=data.birth_date, is_active=True,
+        )[:2])
+        if len(matches) > 1:
+            raise ValidationFailed("В районе несколько людей с такими ФИО и датой рождения: укажите логин.",
+                                   fields={"login": ["Укажите логин, чтобы выбрать человека."]}, code="ambiguous_person")
+        if matches:
+            return matches[0], False
+    clean = _clean_person(data)
+    return _insert_person(actor, clean, school), True
 
 
 # --- Roles ----------------------------------------------------------------------------

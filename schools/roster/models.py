@@ -106,7 +106,9 @@ class MovementOrder(models.Model):
 
 class Enrolment(models.Model):
     """A student's place in a class, from one date to another: the history is never rewritten,
-    a transfer closes one row and opens another, each with its order."""
+    a transfer closes one row and opens another, each with its order. Both dates are inclusive:
+    `until` is the last day in the class, so a transfer dated D closes the old row on D − 1 and
+    opens the new one on D (a student is never in two classes on one day)."""
 
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="enrolments")
@@ -121,6 +123,7 @@ class Enrolment(models.Model):
             models.UniqueConstraint(fields=["student"], condition=Q(until__isnull=True), name="roster_one_open_enrolment"),
             models.CheckConstraint(condition=Q(until__isnull=True) | Q(until__gte=F("since")), name="roster_enrolment_dates_order"),
         ]
+        indexes = [models.Index(fields=["school_class", "until"], name="roster_enrol_class_until")]
 
     def __str__(self) -> str:
         return f"{self.student_id} в {self.school_class_id} с {self.since}"
@@ -161,6 +164,7 @@ class PersonalDataSettings(models.Model):
 
     class Meta:
         verbose_name = "настройка персональных данных"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="roster_pds_singleton")]
 
     def __str__(self) -> str:
         return "Состав персональных данных"
