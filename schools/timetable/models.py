@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 class BellSchedule(models.Model):
@@ -81,6 +82,9 @@ class Event(models.Model):
     date = models.DateField("дата")
     starts_at = models.TimeField("начало", null=True, blank=True)
     place = models.CharField("место", max_length=100, blank=True)
+    # When it was entered: 004 §VII wants school events 2 weeks and class events 1 week ahead.
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["date", "starts_at"]
@@ -107,6 +111,7 @@ class Substitution(models.Model):
 
     class Meta:
         ordering = ["-date"]
+        indexes = [models.Index(fields=["substitute", "date"], name="timetable_subst_who_date")]
         constraints = [models.UniqueConstraint(fields=["date", "entry"], name="timetable_substitution_uniq")]
 
     def __str__(self) -> str:
