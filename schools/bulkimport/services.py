@@ -1,0 +1,398 @@
+"""Importing a spreadsheet (R-Y07), pretix's way: every row is checked and every problem
+reported before anything is written.
+
+1. `start_import` stores the file (MEDIA_ROOT/imports/<schema>/…) as an ImportJob and
+   checks it: the file as a whole (size, format, encoding, header), then each row.
+2. The check is a dry run: every row goes through the very services that will write it
+   (roster, curriculum, timetable, accounts), inside one transaction that is rolled back.
+   So the preview shows exactly what the services would refuse, including conflicts
+   between rows of the same file (the same parent twice, two lessons in one slot), and
+   writes nothing. Each row is marked new / update / unchanged / error.
+3. `confirm_import` runs the same rows for real: mode "all" (refused while any row has an
+   error; all or nothing) or "valid" (rows with errors are skipped and listed with why).
+   Every row is written by the services (validated and audited there); the job itself is
+   audited too (who, file, counts).
+Files of more than BULKIMPORT_ASYNC_ROWS rows (500) are checked and imported by a Celery
+task (tasks.py), with progress on the job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import Perm
+from accounts.selectors import access_for
+from accounts.services import ensure_writable
+from audit.services import record
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from tenants.db import current_schema
+
+from .kinds import KINDS, get_kind
+from .kinds.base import Kind, RowRejected
+from .models import ApplyMode, ImportJob, JobStatus
+from .progress import Progress
+from .readers import ReadError, Table, check_size, read_table
+from .schemas import Column, Row, match_header
+
+if TYPE_CHECKING:
+    from accounts.models import Person
+    from tenants.models import School
+
+log = logging.getLogger(__name__)
+DEFAULT_ASYNC_ROWS = 500
+JOB_AUDITED = ["kind", "file_name", "file_size", "status", "mode", "total_rows", "counts"]
+
+
+def async_rows() -> int:
+    return int(getattr(settings, "BULKIMPORT_ASYNC_ROWS", DEFAULT_ASYNC_ROWS))
+
+
+# --- who may --------------------------------------------------------------------------------
+
+def ensure_may(actor: Person, school: School, kind: Kind) -> None:
+    """Perm.IMPORT_DATA plus the permissions of what is imported (the same for an export:
+    it is the file one would import)."""
+    access = access_for(actor)
+    if not access.can(Perm.IMPORT_DATA, school):
+        raise PermissionDenied("Загружать и выгружать списки могут администратор ЭЖ школы и директор.")
+    missing = [Perm(p).label for p in kind.perms if not access.can(p, school)]
+    if missing:
+        raise PermissionDenied(f"Для списка «{kind.title}» не хватает прав: " + "; ".join(missing) + ".")
+
+
+def kinds_for(actor: Person, school: School) -> list[Kind]:
+    access = access_for(actor)
+    if not access.can(Perm.IMPORT_DATA, school):
+        return []
+    return [k for k in KINDS.values() if all(access.can(p, school) for p in k.perms)]
+
+
+# --- upload and check -------------------------------------------------------------------------
+
+def start_import(actor: Person, school: School, kind_code: str, upload: UploadedFile | None) -> ImportJob:
+    """Stores the file as a job and checks it (inline, or by a task for a long file).
+    Called outside any transaction: a task must see the committed job."""
+    kind = get_kind(kind_code)
+    ensure_may(actor, school, kind)
+    ensure_writable(school)
+    if upload is None or not upload.name:
+        raise ValidationFailed("Приложите файл .xlsx или .csv.", fields={"file": ["Приложите файл .xlsx или .csv."]})
+    try:
+        check_size(upload.size or 0)
+    except ReadError as exc:
+        raise ValidationFailed(exc.message, fields={"file": [exc.message]}) from exc
+    name = upload.name.rsplit("/", 1)[-1][:200]
+    with transaction.atomic():
+        job = ImportJob.objects.create(kind=kind.code, file_name=name, file_size=upload.size or 0, created_by=actor)
+        job.file.save(name, upload, save=False)
+        job.save(update_fields=["file"])
+        record(actor=actor, action="import.upload", school=school, obj=job, after=_job_snapshot(job))
+    try:
+        table = read_table(job.file.path)
+        header_rows = len(_data_rows(kind, table))
+    except ReadError as exc:
+        _reject(job, exc.message)
+        return job
+    if header_rows == 0:
+        _reject(job, "Под строкой заголовков нет ни одной строки с данными.")
+        return job
+    job.file_format, job.encoding, job.delimiter = table.file_format, table.encoding, table.delimiter
+    job.total_rows = job.progress_total = header_rows
+    job.save(update_fields=["file_format", "encoding", "delimiter", "total_rows", "progress_total"])
+    if header_rows > async_rows():
+        from .tasks import check_import
+
+        check_import.delay(job.pk)
+    else:
+        _check(job, actor, school, table)
+    job.refresh_from_db()
+    return job
+
+
+def _reject(job: ImportJob, message: str) -> None:
+    job.status = JobStatus.REJECTED
+    job.message = message
+    job.save(update_fields=["status", "message"])
+    _drop_file(job)
+
+
+def _data_rows(kind: Kind, table: Table) -> list[tuple[int, list[Any]]]:
+    accepted, refused = kind.columns()
+    return match_header(table, accepted, refused)[1]
+
+
+def check_job(job_id: int) -> None:
+    """The check of a stored job (the task's body)."""
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None or job.status != JobStatus.CHECKING:
+        return  # already checked (a redelivered task) or gone
+    school = _current_school()
+    try:
+        table = read_table(job.file.path)
+    except (ReadError, OSError, ValueError) as exc:
+        _reject(job, getattr(exc, "message", "Файл загрузки не найден: загрузите его снова."))
+        return
+    _check(job, job.created_by, school, table)
+
+
+def _check(job: ImportJob, actor: Person, school: School, table: Table) -> None:
+    kind = get_kind(job.kind)
+    try:
+        result = _run(job, kind, actor, school, table, write=False)
+    except ReadError as exc:
+        _reject(job, exc.message)
+        return
+    job.rows, job.warnings = result.rows, result.warnings
+    job.counts = dict(Counter(r["status"] for r in result.rows))
+    job.total_rows = job.progress_total = job.progress_done = len(result.rows)
+    job.status = JobStatus.READY
+    job.checked_at = timezone.now()
+    job.save(update_fields=["rows", "warnings", "counts", "total_rows", "progress_total", "progress_done", "status", "checked_at"])
+
+
+# --- the run shared by the check and the import ------------------------------------------------
+
+class _Result:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.warnings: list[str] = []
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for r in self.rows if r["status"] == "error")
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _run(job: ImportJob, kind: Kind, actor: Person, school: School, table: Table, *, write: bool) -> _Result:
+    """Every data row through `kind.parse` and `kind.apply` (the services), each in a
+    savepoint, all in one transaction. A check (write=False) rolls it back; an import
+    leaves committing to the caller's transaction."""
+    accepted, refused = kind.columns()
+    header, data_rows = match_header(table, accepted, refused)
+    columns: dict[str, Column] = {c.key: c for c in accepted}
+    result = _Result()
+    if header.unknown:
+        result.warnings.append("Столбцы не распознаны и не загружаются: " + ", ".join(f"«{t}»" for t in header.unknown) + ".")
+    progress = Progress(job.pk, current_schema(), len(data_rows)) if len(data_rows) > async_rows() else None
+    try:
+        with transaction.atomic():
+            ctx = kind.prepare(actor, school)
+            seen: dict[Any, int] = {}
+            for done, (number, values) in enumerate(data_rows, start=1):
+                row = Row(number, values, header, columns)
+                result.rows.append(_one_row(kind, actor, school, row, ctx, seen))
+                if progress is not None:
+                    progress.tick(done)
+            if not write:
+                raise _DryRun
+    except _DryRun:
+        pass
+    finally:
+        if progress is not None:
+            progress.finish()
+    return result
+
+
+def _one_row(kind: Kind, actor: Person, school: School, row: Row, ctx: Any, seen: dict[Any, int]) -> dict[str, Any]:
+    """One row: read it, refuse a repeat of an earlier row, then write it through the
+    services in a savepoint (rolled back on any refusal, so a row is all or nothing)."""
+    entry: dict[str, Any] = {"row": row.number, "label": kind.label(row)}
+    data = kind.parse(row, ctx)
+    keys = [] if row.errors else kind.row_keys(data, row)
+    repeated = next((seen[k] for k in keys if k in seen), None)
+    if repeated is not None:
+        row.error(None, f"Повторяет строку {repeated} файла.")
+    if not row.errors:
+        try:
+            with transaction.atomic():
+                outcome = kind.apply(actor, school, row, data, ctx)
+                if row.errors:
+                    raise RowRejected
+            entry["status"] = outcome.status
+            row.notes.extend(outcome.notes)
+            seen.update(dict.fromkeys(keys, row.number))
+        except RowRejected:
+            pass
+        except DomainError as exc:
+            row.service_error(exc)
+        finished = getattr(ctx, "row_finished", None)
+        if finished is not None:
+            finished(not row.errors)
+    if row.errors:
+        entry["status"] = "error"
+        entry["errors"] = row.errors
+    if row.notes:
+        entry["notes"] = row.notes
+    return entry
+
+
+# --- confirm and import -----------------------------------------------------------------------
+
+def confirm_import(actor: Person, school: School, job_id: int, mode: str) -> ImportJob:
+    """The user's decision after the preview. Called outside any transaction."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            raise NotFound("Загрузка не найдена.")
+        kind = get_kind(job.kind)
+        ensure_may(actor, school, kind)
+        ensure_writable(school)
+        if mode not in ApplyMode.values:
+            raise ValidationFailed("Выберите: загрузить весь файл или только строки без ошибок.", fields={"mode": ["Неизвестный режим."]})
+        if job.status != JobStatus.READY:
+            raise Conflict(f"Эту загрузку нельзя подтвердить: {job.get_status_display().lower()}.")
+        if mode == ApplyMode.ALL and job.error_rows:
+            raise ValidationFailed(
+                f"В файле есть строки с ошибками ({job.error_rows}): исправьте их и загрузите файл снова "
+                "или подтвердите загрузку только строк без ошибок.", code="has_errors")
+        if job.valid_rows == 0:
+            raise ValidationFailed("В файле нет ни одной строки без ошибок: загружать нечего.", code="nothing_valid")
+        job.status, job.mode, job.applied_by = JobStatus.APPLYING, mode, actor
+        job.progress_done, job.message = 0, ""
+        job.save(update_fields=["status", "mode", "applied_by", "progress_done", "message"])
+    if job.total_rows > async_rows():
+        from .tasks import apply_import
+
+        apply_import.delay(job.pk)
+    else:
+        apply_job(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def apply_job(job_id: int) -> None:
+    """The import of a confirmed job (the task's body, or inline for a short file)."""
+    job = ImportJob.objects.select_related("applied_by").filter(pk=job_id).first()
+    if job is None or job.status != JobStatus.APPLYING or job.applied_by is None:
+        return  # done already (a redelivered task) or gone
+    actor, school, kind = job.applied_by, _current_school(), get_kind(job.kind)
+    try:
+        ensure_may(actor, school, kind)
+        ensure_writable(school)
+        table = read_table(job.file.path)
+    except (DomainError, ReadError, OSError, ValueError) as exc:
+        _fail(job, getattr(exc, "message", "Файл загрузки не найден: загрузите его снова."))
+        return
+    applied = False
+    try:
+        with transaction.atomic():
+            result = _run(job, kind, actor, school, table, write=True)
+            if job.mode == ApplyMode.ALL and result.errors:
+                # The data changed since the check: nothing is written, the new problems are shown.
+                transaction.set_rollback(True)
+            else:
+                _finish(job, actor, school, result)
+                applied = True
+    except ReadError as exc:
+        _fail(job, exc.message)
+        return
+    if not applied:
+        job.rows, job.warnings = result.rows, result.warnings
+        job.counts = dict(Counter(r["status"] for r in result.rows))
+        job.status, job.mode = JobStatus.READY, ""
+        job.message = (f"После проверки данные в школе изменились: строк с ошибками стало {result.errors}. "
+                       "Ничего не загружено; посмотрите ошибки ниже.")
+        job.save(update_fields=["rows", "warnings", "counts", "status", "mode", "message"])
+        return
+    _drop_file(job)
+
+
+_RESULT_OF = {"new": "created", "update": "updated", "unchanged": "unchanged"}
+
+
+def _finish(job: ImportJob, actor: Person, school: School, result: _Result) -> None:
+    """Marks every row with what happened to it (nothing is dropped silently) and audits
+    the job in the import's own transaction."""
+    for entry in result.rows:
+        if entry["status"] == "error":
+            entry["result"] = "skipped"
+            entry["why"] = "; ".join(_error_text(e) for e in entry.get("errors", []))
+        else:
+            entry["result"] = _RESULT_OF[entry["status"]]
+    job.rows, job.warnings = result.rows, result.warnings
+    counts = dict(Counter(r["status"] for r in result.rows))
+    counts["result"] = dict(Counter(r["result"] for r in result.rows))
+    job.counts = counts
+    job.status, job.applied_at = JobStatus.DONE, timezone.now()
+    job.progress_done = job.progress_total = len(result.rows)
+    job.save(update_fields=["rows", "warnings", "counts", "status", "applied_at", "progress_done", "progress_total"])
+    record(actor=actor, action="import.apply", school=school, obj=job, after=_job_snapshot(job))
+
+
+def _error_text(error: dict[str, str]) -> str:
+    where = f"«{error['column']}»" if error.get("column") else ""
+    value = f" = «{error['value']}»" if error.get("value") else ""
+    return f"{where}{value}: {error['message']}" if where else error["message"]
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    job.status, job.message = JobStatus.FAILED, message
+    job.save(update_fields=["status", "message"])
+
+
+def _drop_file(job: ImportJob) -> None:
+    """The stored file holds personal data: it goes once it is no longer needed."""
+    if job.file:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+
+
+def _job_snapshot(job: ImportJob) -> dict[str, Any]:
+    snap = {name: getattr(job, name) for name in JOB_AUDITED}
+    snap.pop("counts", None)
+    if job.counts.get("result"):
+        snap["result"] = job.counts["result"]
+    return snap
+
+
+def _current_school() -> School:
+    from tenants.models import School
+
+    schema = current_schema()
+    school = School.objects.filter(schema_name=schema).first()
+    if school is None:
+        raise RuntimeError(f"Нет школы для схемы {schema}")
+    return school
+
+
+def fail_stuck(job_id: int, message: str) -> None:
+    """A task died on an unexpected error: the job says so instead of spinning forever."""
+    ImportJob.objects.filter(pk=job_id, status__in=[JobStatus.CHECKING, JobStatus.APPLYING]).update(
+        status=JobStatus.FAILED, message=message)
+
+
+# --- templates and export ---------------------------------------------------------------------
+
+def template_file(actor: Person, school: School, kind_code: str) -> tuple[bytes, str]:
+    from .templates_xlsx import template_workbook
+
+    kind = get_kind(kind_code)
+    ensure_may(actor, school, kind)
+    accepted, _ = kind.columns()
+    return template_workbook(kind, accepted), f"{kind.file_stem} — шаблон.xlsx"
+
+
+def export_file(actor: Person, school: School, kind_code: str, *, class_id: int | None = None) -> tuple[bytes, str]:
+    """The kind's list as XLSX with the template's columns (it can be edited and imported
+    back). Lists of people are personal data: each export is audited."""
+    from .templates_xlsx import export_workbook
+
+    kind = get_kind(kind_code)
+    ensure_may(actor, school, kind)
+    accepted, _ = kind.columns()
+    rows = list(kind.export_rows(school, columns=accepted, class_id=class_id))
+    suffix = kind.export_suffix(class_id)
+    with transaction.atomic():
+        record(actor=actor, action="import.export", school=school, object_type="bulkimport.export",
+               object_repr=f"{kind.title}{suffix}", after={"kind": kind.code, "class_id": class_id, "rows": len(rows)})
+    return export_workbook(accepted, rows, title=kind.title), f"{kind.file_stem}{suffix} {timezone.localdate():%d.%m.%Y}.xlsx"
