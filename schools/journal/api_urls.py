@@ -1,5 +1,20 @@
-"""API endpoints of the journal app; included by config/api_urls.py."""
+"""API endpoints of the journal app; included by config/api_urls.py under /api/v1/schools/<slug>/journal/."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import api
+
+urlpatterns: list[URLPattern] = [
+    path("my-day/", api.MyDayView.as_view(), name="api-journal-my-day"),
+    path("work-types/", api.WorkTypeListView.as_view(), name="api-journal-work-types"),
+    path("lessons/", api.LessonListView.as_view(), name="api-journal-lessons"),
+    path("lessons/<int:lesson_id>/", api.LessonDetailView.as_view(), name="api-journal-lesson"),
+    path("lessons/<int:lesson_id>/works/", api.WorkListView.as_view(), name="api-journal-works"),
+    path("lessons/<int:lesson_id>/individual-homework/", api.IndividualHomeworkView.as_view(), name="api-journal-individual-homework"),
+    path("marks/", api.MarkView.as_view(), name="api-journal-marks"),
+    path("attendance/", api.AttendanceView.as_view(), name="api-journal-attendance"),
+    path("attendance/<int:attendance_id>/reason/", api.AbsenceReasonView.as_view(), name="api-journal-absence-reason"),
+    path("absences/<int:class_id>/", api.AbsenceListView.as_view(), name="api-journal-absences"),
+    path("grid/<int:class_id>/<int:subject_id>/", api.GridView.as_view(), name="api-journal-grid"),
+    path("grid/<int:class_id>/<int:subject_id>/lessons/", api.ClassLessonListView.as_view(), name="api-journal-class-lessons"),
+]

@@ -9,13 +9,24 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 
 from accounts.models import Person
 from curriculum.models import CurriculumLine
 from roster.models import Enrolment, SchoolClass, SubgroupMember
 
-from .models import Attendance, JournalSettings, Lesson, Mark, MarkKind, PeriodMark, Work
+from .models import (
+    Attendance,
+    ChangeRequest,
+    IndividualHomework,
+    JournalSettings,
+    KtpTopic,
+    Lesson,
+    Mark,
+    MarkKind,
+    PeriodMark,
+    Work,
+)
 from .rules import min_marks_required
 
 
@@ -72,13 +83,15 @@ class Grid:
 
 
 def journal_grid(school_class: SchoolClass, subject_id: int, start: dt.date, end: dt.date, *,
-                 subgroup_id: int | None = None, period_id: int | None = None) -> Grid:
+                 subgroup_id: int | None = None, period_id: int | None = None,
+                 settings_row: JournalSettings | None = None, hours: Decimal | None = None) -> Grid:
     """The class × subject page: students in rows, lesson dates in columns, averages and the
-    period mark at the end. Seven queries, whatever the number of students and lessons."""
-    settings_row = JournalSettings.current()
+    period mark at the end. Seven queries, whatever the number of students and lessons; five
+    when the caller already holds the settings and the subject's weekly hours (the grid page)."""
+    settings_row = settings_row or JournalSettings.current()
     lesson_qs = Lesson.objects.filter(school_class=school_class, subject_id=subject_id, date__gte=start, date__lte=end)
     lesson_qs = lesson_qs.filter(subgroup_id=subgroup_id) if subgroup_id else lesson_qs.filter(subgroup__isnull=True)
-    lessons = list(lesson_qs.order_by("date", "lesson_number"))
+    lessons = list(lesson_qs.defer("created_at", "updated_at").order_by("date", "lesson_number"))
     works_by_lesson: dict[int, list[Work]] = defaultdict(list)
     works = list(Work.objects.filter(lesson__in=lessons).select_related("work_type").order_by("lesson_id", "position"))
     for work in works:
@@ -87,7 +100,9 @@ def journal_grid(school_class: SchoolClass, subject_id: int, start: dt.date, end
     rows = {s.pk: GridRow(student=s) for s in students}
     weights = {w.pk: w.work_type.weight for w in works}
     per_student: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-    for mark in Mark.objects.filter(work__in=works).order_by("work_id"):
+    # Timestamps stay unloaded: psycopg parses each timestamptz in Python (Django's time-zone loader
+    # subclasses the pure-Python one), which cost ~0.3 s for the 7,000 of a 35 × 100 grid.
+    for mark in Mark.objects.filter(work__in=works).defer("created_at", "updated_at").order_by("work_id"):
         row = rows.get(mark.student_id)
         if row is None:
             continue
@@ -97,8 +112,9 @@ def journal_grid(school_class: SchoolClass, subject_id: int, start: dt.date, end
     for att in Attendance.objects.filter(lesson__in=lessons):
         if att.student_id in rows:
             rows[att.student_id].attendance[att.lesson_id] = att
-    hours = (CurriculumLine.objects.filter(school_class=school_class, subject_id=subject_id)
-             .values_list("hours_per_week", flat=True).first() or Decimal(0))
+    if hours is None:
+        hours = (CurriculumLine.objects.filter(school_class=school_class, subject_id=subject_id)
+                 .values_list("hours_per_week", flat=True).first() or Decimal(0))
     needed = min_marks_required(float(hours))
     if period_id:
         for pm in PeriodMark.objects.filter(school_class=school_class, subject_id=subject_id, kind="period", period_id=period_id):
@@ -132,3 +148,472 @@ def lessons_without_entries(start: dt.date, end: dt.date, *, teacher_id: int | N
         if problems:
             result.append({"lesson": lesson, "problems": problems})
     return result
+
+
+# --- the teacher's daily work: the grid's columns, the day, the lesson sheet, КТП topics --------
+
+@dataclass
+class JournalHead:
+    """What the grid page needs before the grid: the class, the subject, the subgroup, whether the
+    person teaches it, the subject's weekly hours and the school's journal settings."""
+
+    school_class: SchoolClass
+    subject: Any  # curriculum.Subject (only its id and name are loaded)
+    subgroup: Any  # roster.Subgroup or None
+    teaches: bool
+    hours: Decimal
+    settings: JournalSettings | None  # None until the school's settings row exists
+
+
+def journal_head(class_id: int, subject_id: int, person_id: int, subgroup_id: int | None = None) -> JournalHead | None:
+    """One query (the grid page has 15 in all): the class with its year, annotated with the rest.
+    None when the class does not exist; `subject` is None when the subject does not."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from curriculum.models import Subject, TeachingAssignment
+    from roster.models import Subgroup
+
+    load = TeachingAssignment.objects.filter(teacher_id=person_id, school_class=OuterRef("pk"), subject_id=subject_id)
+    if subgroup_id:
+        load = load.filter(Q(subgroup_id=subgroup_id) | Q(subgroup__isnull=True))  # as services.teaches
+    settings_qs = JournalSettings.objects.filter(pk=1)
+    row = (SchoolClass.objects.select_related("year").filter(pk=class_id).annotate(
+        j_teaches=Exists(load),
+        j_subject=Subquery(Subject.objects.filter(pk=subject_id).values("name")[:1]),
+        j_subgroup=Subquery(Subgroup.objects.filter(pk=subgroup_id or 0, school_class=OuterRef("pk")).values("name")[:1]),
+        j_hours=Subquery(CurriculumLine.objects.filter(school_class=OuterRef("pk"), subject_id=subject_id).order_by("pk")
+                         .values("hours_per_week")[:1]),
+        j_lock_days=Subquery(settings_qs.values("lock_days")[:1]),
+        j_round_up_from=Subquery(settings_qs.values("round_up_from")[:1]),
+        j_weighted=Subquery(settings_qs.values("use_weighted_average")[:1]),
+        j_days_after=Subquery(settings_qs.values("period_mark_days_after")[:1]),
+    ).first())
+    if row is None:
+        return None
+    a: Any = row
+    subject = Subject(pk=subject_id, name=a.j_subject) if a.j_subject is not None else None
+    subgroup = Subgroup(pk=subgroup_id, name=a.j_subgroup, school_class=row) if a.j_subgroup is not None else None
+    settings_row = (JournalSettings(pk=1, lock_days=a.j_lock_days, round_up_from=a.j_round_up_from, use_weighted_average=a.j_weighted,
+                                    period_mark_days_after=a.j_days_after) if a.j_lock_days is not None else None)
+    return JournalHead(row, subject, subgroup, bool(a.j_teaches), a.j_hours or Decimal(0), settings_row)
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    """One column of the grid: a work of a lesson, or the lesson itself when it has no work
+    yet (attendance only). Several works of one lesson sit side by side under its date."""
+
+    lesson: Lesson
+    work: Work | None
+    locked: bool  # older than the 7-day lock (R-J07): only a change request may alter it
+    first: bool  # the first column of its lesson
+    span: int  # how many columns its lesson has
+
+
+def grid_columns(grid: Grid, lock_from: dt.date) -> list[GridColumn]:
+    columns: list[GridColumn] = []
+    for lesson in grid.lessons:
+        works: list[Work | None] = list(grid.works.get(lesson.pk, [])) or [None]
+        for n, work in enumerate(works):
+            columns.append(GridColumn(lesson, work, lesson.date < lock_from, n == 0, len(works)))
+    return columns
+
+
+def lesson_students(school_class_id: int, day: dt.date, subgroup_id: int | None = None) -> list[Person]:
+    """The students of a lesson: enrolled in the class on that day (and in its subgroup)."""
+    return class_students(school_class_id, day, day, subgroup_id)
+
+
+@dataclass
+class SheetRow:
+    student: Person
+    attendance: Attendance | None = None
+    marks: dict[int, Mark] = field(default_factory=dict)  # work id -> mark
+    homework: str = ""  # individual homework
+
+    @property
+    def status(self) -> str:
+        return self.attendance.status if self.attendance else ""
+
+
+@dataclass
+class LessonSheet:
+    """A lesson's students with their attendance, marks per work and individual homework."""
+
+    works: list[Work]
+    rows: list[SheetRow]
+    unmarked: dict[int, int]  # works that need a mark for everyone present -> students without one
+
+
+def lesson_sheet(school_class_id: int, day: dt.date, subgroup_id: int | None = None, lesson: Lesson | None = None) -> LessonSheet:
+    """Five queries whatever the size of the class."""
+    rows = {s.pk: SheetRow(student=s) for s in lesson_students(school_class_id, day, subgroup_id)}
+    if lesson is None or lesson.pk is None:
+        return LessonSheet([], list(rows.values()), {})
+    works = list(Work.objects.filter(lesson=lesson).select_related("work_type").order_by("position"))
+    for mark in Mark.objects.filter(work__lesson=lesson):
+        if mark.student_id in rows:
+            rows[mark.student_id].marks[mark.work_id] = mark
+    for att in Attendance.objects.filter(lesson=lesson):
+        if att.student_id in rows:
+            rows[att.student_id].attendance = att
+    for hw in IndividualHomework.objects.filter(lesson=lesson):
+        if hw.student_id in rows:
+            rows[hw.student_id].homework = hw.text
+    unmarked = {}
+    for work in works:
+        if work.work_type.requires_all_marks:
+            # 000 §2.11 (R-J03): a control work needs a mark for every student present.
+            unmarked[work.pk] = sum(1 for r in rows.values() if r.status != Attendance.Status.ABSENT and work.pk not in r.marks)
+    return LessonSheet(works, list(rows.values()), unmarked)
+
+
+def ktp_topics(school_class_id: int, subject_id: int, subgroup_id: int | None = None) -> tuple[list[KtpTopic], KtpTopic | None]:
+    """The КТП (calendar-thematic plan) topics of a class and subject with the number of lessons
+    already given on each (`given`), and the next topic not yet delivered, to suggest (R-J13)."""
+    qs = KtpTopic.objects.filter(plan__school_class_id=school_class_id, plan__subject_id=subject_id)
+    topics: list[KtpTopic] = []
+    if subgroup_id:
+        topics = list(qs.filter(plan__subgroup_id=subgroup_id).annotate(given=Count("lessons")).order_by("number"))
+    if not topics:
+        topics = list(qs.filter(plan__subgroup__isnull=True).annotate(given=Count("lessons")).order_by("number"))
+    suggested = next((t for t in topics if t.given < t.hours), None)  # type: ignore[attr-defined]
+    return topics, suggested
+
+
+@dataclass
+class DayLesson:
+    """A lesson of the teacher's day: a timetable slot with substitutions applied (R-J06),
+    matched to its journal record, with what is still missing (R-J05)."""
+
+    date: dt.date
+    lesson_number: int
+    school_class: SchoolClass
+    subject: Any  # curriculum.Subject
+    subgroup: Any = None  # roster.Subgroup
+    starts_at: dt.time | None = None
+    ends_at: dt.time | None = None
+    room: str = ""
+    replaces: Person | None = None  # the timetable's teacher, when this one substitutes
+    substitution_reason: str = ""
+    in_timetable: bool = True
+    lesson: Lesson | None = None
+    missing: list[str] = field(default_factory=list)
+    absent: int = 0
+    late: int = 0
+    marks: int = 0
+
+
+def teacher_day(teacher: Person, day: dt.date) -> list[DayLesson]:
+    """The teacher's lessons on `day` from the timetable (substitutions included: the lessons
+    they substitute, not the ones somebody substitutes for them), and the lessons they recorded
+    that day outside it. A lesson not yet recorded misses its topic, attendance and homework
+    (attendance is taken when the lesson is saved: presence is the absence of a row); a recorded
+    one may miss its topic, its homework (003 §2.1–2.2: both on the day) or the marks of a control
+    work. About ten queries whatever the number of lessons."""
+    from timetable.selectors import lessons_on
+
+    slots = lessons_on(day, teacher=teacher)
+    class_ids = {s.school_class.pk for s in slots}
+    recorded = list(Lesson.objects.filter(date=day).filter(Q(teacher_id=teacher.pk) | Q(school_class_id__in=class_ids))
+                    .select_related("school_class", "subject", "subgroup", "replaced_teacher").order_by("lesson_number"))
+    by_slot = {(r.school_class_id, r.subgroup_id, r.subject_id, r.lesson_number): r for r in recorded}
+    items: list[DayLesson] = []
+    for s in slots:
+        lesson = by_slot.pop((s.school_class.pk, s.subgroup.pk if s.subgroup else None, s.subject.pk, s.lesson_number), None)
+        items.append(DayLesson(day, s.lesson_number, s.school_class, s.subject, s.subgroup, s.starts_at, s.ends_at, s.room,
+                               replaces=s.planned_teacher if s.substitution else None,
+                               substitution_reason=s.substitution.reason if s.substitution else "", lesson=lesson))
+    for r in by_slot.values():
+        if r.teacher_id == teacher.pk:
+            items.append(DayLesson(day, r.lesson_number, r.school_class, r.subject, r.subgroup, replaces=r.replaced_teacher,
+                                   in_timetable=False, lesson=r))
+    _fill_missing(items, day)
+    return items
+
+
+def _fill_missing(items: list[DayLesson], day: dt.date) -> None:
+    lessons = [i.lesson for i in items if i.lesson is not None]
+    works = list(Work.objects.filter(lesson__in=lessons).select_related("work_type")) if lessons else []
+    marked = set(Mark.objects.filter(work__in=works).values_list("work_id", "student_id")) if works else set()
+    absent: dict[int, set[int]] = defaultdict(set)
+    late: dict[int, int] = defaultdict(int)
+    for lesson_id, student_id, status in (Attendance.objects.filter(lesson__in=lessons).values_list("lesson_id", "student_id", "status")
+                                          if lessons else []):
+        if status == Attendance.Status.ABSENT:
+            absent[lesson_id].add(student_id)
+        else:
+            late[lesson_id] += 1
+    works_of: dict[int, list[Work]] = defaultdict(list)
+    for work in works:
+        works_of[work.lesson_id].append(work)
+    per_work: dict[int, int] = defaultdict(int)
+    for work_id, _ in marked:
+        per_work[work_id] += 1
+    students = _students_on(day, [w.lesson for w in works if w.work_type.requires_all_marks])
+    for item in items:
+        lesson = item.lesson
+        if lesson is None:
+            item.missing = ["тема", "посещаемость", "домашнее задание"]
+            continue
+        item.absent, item.late = len(absent[lesson.pk]), late[lesson.pk]
+        item.marks = sum(per_work[w.pk] for w in works_of[lesson.pk])
+        if not lesson.topic:
+            item.missing.append("тема")
+        if not lesson.homework:
+            item.missing.append("домашнее задание")
+        for work in works_of[lesson.pk]:
+            if work.work_type.requires_all_marks:
+                present = students.get(lesson.pk, set()) - absent[lesson.pk]
+                without = sum(1 for s in present if (work.pk, s) not in marked)
+                if without:
+                    item.missing.append(f"отметки за «{work.work_type.name}»: нет у {without}")
+
+
+def _students_on(day: dt.date, lessons: list[Lesson]) -> dict[int, set[int]]:
+    """Students of each lesson on `day` (two queries for all of them)."""
+    if not lessons:
+        return {}
+    by_class: dict[int, set[int]] = defaultdict(set)
+    for class_id, student_id in (Enrolment.objects.filter(school_class_id__in={ls.school_class_id for ls in lessons}, since__lte=day)
+                                 .filter(Q(until__isnull=True) | Q(until__gte=day)).values_list("school_class_id", "student_id")):
+        by_class[class_id].add(student_id)
+    members: dict[int, set[int]] = defaultdict(set)
+    subgroup_ids = {ls.subgroup_id for ls in lessons if ls.subgroup_id}
+    if subgroup_ids:
+        for subgroup_id, student_id in SubgroupMember.objects.filter(subgroup_id__in=subgroup_ids).values_list("subgroup_id", "student_id"):
+            members[subgroup_id].add(student_id)
+    return {ls.pk: by_class[ls.school_class_id] & members[ls.subgroup_id] if ls.subgroup_id else by_class[ls.school_class_id]
+            for ls in lessons}
+
+
+@dataclass
+class IndexRow:
+    school_class: SchoolClass
+    subject: Any  # curriculum.Subject
+    subgroup: Any  # roster.Subgroup or None
+    teachers: list[Person] = field(default_factory=list)
+
+
+def journal_index(year_id: int | None, *, teacher_id: int | None = None, class_ids: set[int] | None = None,
+                  everything: bool = False) -> list[IndexRow]:
+    """The journals (class × subject, or subgroup) of a year from the teaching load: all of them
+    for readers, else those the teacher teaches and those of the classes they lead. One query."""
+    from curriculum.models import TeachingAssignment
+
+    if year_id is None:
+        return []
+    qs = TeachingAssignment.objects.filter(school_class__year_id=year_id).select_related("school_class", "subject", "subgroup", "teacher")
+    if not everything:
+        qs = qs.filter(Q(teacher_id=teacher_id) | Q(school_class_id__in=class_ids or set()))
+    rows: dict[tuple[int, int, int | None], IndexRow] = {}
+    for a in qs.order_by("school_class__grade", "school_class__letter", "subject__name", "subgroup__name"):
+        row = rows.setdefault((a.school_class_id, a.subject_id, a.subgroup_id), IndexRow(a.school_class, a.subject, a.subgroup))
+        row.teachers.append(a.teacher)
+    return list(rows.values())
+
+
+def class_absences(school_class_id: int, start: dt.date, end: dt.date) -> list[Attendance]:
+    """Absences of a class between two dates, for the class teacher's reasons (R-J02). One query."""
+    return list(Attendance.objects.filter(lesson__school_class_id=school_class_id, lesson__date__gte=start, lesson__date__lte=end,
+                                          status=Attendance.Status.ABSENT)
+                .select_related("lesson__subject", "student", "reason_set_by")
+                .order_by("-lesson__date", "lesson__lesson_number", "student__surname", "student__name"))
+
+
+# --- the deputy's control and the end of the period (read by views_control / api_control) --------
+
+REASON_WORKING_DAYS = 2  # 004 §VIII, 003 §3.3.4: the class teacher gives the reason within 2 working days
+
+
+def change_requests(*, requested_by_id: int | None = None, status: str | None = None, start: dt.date | None = None,
+                    end: dt.date | None = None) -> list[ChangeRequest]:
+    """Requests «Замена сведений в электронном журнале» (R-J08), newest first, filed between the
+    dates (inclusive). One query."""
+    qs = ChangeRequest.objects.select_related("school_class", "subject", "requested_by", "decided_by", "lesson")
+    if requested_by_id is not None:
+        qs = qs.filter(requested_by_id=requested_by_id)
+    if status:
+        qs = qs.filter(status=status)
+    if start is not None:
+        qs = qs.filter(requested_at__date__gte=start)
+    if end is not None:
+        qs = qs.filter(requested_at__date__lte=end)
+    return list(qs.order_by("-requested_at", "-id"))
+
+
+_ATTENDANCE_WORDS = {"": "был", "absent": "Н (отсутствовал)", "late": "О (опоздал)"}
+_LESSON_FIELDS = {"topic": "тема", "done": "что сделано", "homework": "домашнее задание"}
+
+
+def _change_text(change: dict[str, Any], names: dict[int, str], works: dict[int, Work]) -> str:
+    op = change.get("op")
+    who = names.get(change.get("student") or 0, "")
+    if op == "mark":
+        work = works.get(change.get("work") or 0)
+        what = f"«{work.work_type.name}{' — ' + work.topic if work.topic else ''}»" if work else "работа"
+        new = str(change.get("value") or "") or "удалить"
+        return f"{who}: отметка за {what}: {change.get('was') or '—'} → {new}"
+    if op == "attendance":
+        was = _ATTENDANCE_WORDS.get(str(change.get("was") or ""), "—")
+        return f"{who}: посещаемость: {was} → {_ATTENDANCE_WORDS.get(str(change.get('status') or ''), '—')}"
+    raw_was = change.get("was")
+    was_fields: dict[str, Any] = raw_was if isinstance(raw_was, dict) else {}
+    parts = [f"{label}: «{was_fields.get(name, '')}» → «{change[name]}»" for name, label in _LESSON_FIELDS.items()
+             if change.get(name) is not None]
+    return "Урок: " + "; ".join(parts) if parts else "Урок"
+
+
+def describe_changes(lists: list[list[dict[str, Any]]]) -> list[list[str]]:
+    """The changes of requests in words («Иванов И.: отметка за «Ответ на уроке»: 2 → 3»), in the
+    order given. Two queries for any number of requests."""
+    student_ids: set[int] = set()
+    work_ids: set[int] = set()
+    for changes in lists:
+        for change in changes if isinstance(changes, list) else []:
+            if isinstance(change, dict):
+                if isinstance(change.get("student"), int):
+                    student_ids.add(change["student"])
+                if isinstance(change.get("work"), int):
+                    work_ids.add(change["work"])
+    names = {p.pk: p.short_name for p in Person.objects.filter(pk__in=student_ids)} if student_ids else {}
+    works = {w.pk: w for w in Work.objects.filter(pk__in=work_ids).select_related("work_type")} if work_ids else {}
+    return [[_change_text(c, names, works) for c in changes if isinstance(c, dict)] if isinstance(changes, list) else []
+            for changes in lists]
+
+
+def reason_overdue_before(today: dt.date) -> dt.date:
+    """The last lesson date whose missing absence reason is overdue on `today`: its 2 working
+    days (federal production calendar) have passed."""
+    from core.workdays import add_working_days
+
+    day = today
+    while add_working_days(day, REASON_WORKING_DAYS) >= today:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def absences_without_reason(today: dt.date, *, class_ids: set[int] | None = None) -> list[Attendance]:
+    """R-J02: absences of the open year whose reason the class teacher has still not given
+    2 working days after the lesson. One query."""
+    qs = (Attendance.objects.filter(status=Attendance.Status.ABSENT, reason="", lesson__date__lte=reason_overdue_before(today),
+                                    lesson__school_class__year__status="open")
+          .select_related("lesson__school_class", "lesson__subject", "student"))
+    if class_ids is not None:
+        qs = qs.filter(lesson__school_class_id__in=class_ids)
+    return list(qs.order_by("lesson__school_class__grade", "lesson__school_class__letter", "lesson__date", "lesson__lesson_number",
+                            "student__surname", "student__name"))
+
+
+@dataclass
+class PeriodSubjectRow:
+    """One class and subject in a study period: how many students have their period mark, and who
+    is short of the current marks the rule asks for (R-J11, R-J12)."""
+
+    school_class: SchoolClass
+    subject: Any  # curriculum.Subject
+    hours_per_week: Decimal
+    min_marks: int
+    students: int = 0
+    marks_set: int = 0
+    short: list[tuple[Person, int]] = field(default_factory=list)  # (student, current marks)
+
+
+def period_overview(period: Any, *, class_ids: set[int] | None = None) -> list[PeriodSubjectRow]:
+    """Every curriculum subject of the classes the period covers (grade 1 has no marks, R-J04),
+    counted like the journal grid (whole-class lessons of the period). Six queries whatever the
+    number of classes, subjects and students."""
+    scheme = period.scheme
+    classes = SchoolClass.objects.filter(year_id=scheme.year_id, grade__in=list(scheme.grades)).exclude(grade=1)
+    if class_ids is not None:
+        classes = classes.filter(pk__in=class_ids)
+    rows: dict[tuple[int, int], PeriodSubjectRow] = {}
+    for line in (CurriculumLine.objects.filter(school_class__in=classes).select_related("school_class", "subject")
+                 .order_by("school_class__grade", "school_class__letter", "subject__name", "pk")):
+        key = (line.school_class_id, line.subject_id)
+        if key not in rows:
+            rows[key] = PeriodSubjectRow(line.school_class, line.subject, line.hours_per_week,
+                                         min_marks_required(float(line.hours_per_week)))
+    students: dict[int, dict[int, Person]] = defaultdict(dict)
+    for enrolment in (Enrolment.objects.filter(school_class__in=classes, since__lte=period.ends_on)
+                      .filter(Q(until__isnull=True) | Q(until__gte=period.starts_on)).select_related("student")
+                      .order_by("student__surname", "student__name", "student__patronymic")):
+        students[enrolment.school_class_id][enrolment.student_id] = enrolment.student
+    counts: dict[tuple[int, int, int], int] = {}
+    for class_id, subject_id, student_id, n in (
+        Mark.objects.filter(kind=MarkKind.GRADE, value__isnull=False, work__lesson__school_class__in=classes,
+                            work__lesson__subgroup__isnull=True, work__lesson__date__gte=period.starts_on,
+                            work__lesson__date__lte=period.ends_on)
+        .values_list("work__lesson__school_class_id", "work__lesson__subject_id", "student_id").annotate(n=Count("id"))
+    ):
+        counts[(class_id, subject_id, student_id)] = n
+    set_marks: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for class_id, subject_id, student_id in (PeriodMark.objects.filter(kind="period", period=period, school_class__in=classes)
+                                             .values_list("school_class_id", "subject_id", "student_id")):
+        set_marks[(class_id, subject_id)].add(student_id)
+    for (class_id, subject_id), row in rows.items():
+        pupils = students.get(class_id, {})
+        row.students = len(pupils)
+        row.marks_set = len(set_marks[(class_id, subject_id)] & pupils.keys())
+        for student_id, student in pupils.items():
+            n = counts.get((class_id, subject_id, student_id), 0)
+            if n < row.min_marks:
+                row.short.append((student, n))
+    return list(rows.values())
+
+
+@dataclass
+class KtpStatusRow:
+    """The КТП (calendar-thematic plan) of one class and subject for the deputy's check (R-J13)."""
+
+    school_class: SchoolClass
+    subject: Any  # curriculum.Subject
+    has_plan: bool
+    overdue: bool  # no plan and 15 October has passed (004 §VI)
+    progress: Any  # journal.ktp.KtpProgress (its missed_topics left empty: see `missed`)
+    missed: int  # planned topics dated before today and not delivered
+
+
+def ktp_overview(year: Any, *, on: dt.date, class_ids: set[int] | None = None) -> list[KtpStatusRow]:
+    """For every curriculum subject of the year's classes: whether the plan exists, the share of
+    the programme and of the curriculum hours delivered (as journal.ktp.progress counts them) and
+    the missed topics. Nine queries whatever the number of classes and subjects."""
+    from schoolyear.calendar_service import SchoolCalendar
+
+    from .ktp import DUE_MONTH_DAY, KtpProgress
+    from .models import KtpPlan
+
+    lines = CurriculumLine.objects.filter(school_class__year=year).select_related("school_class", "subject")
+    if class_ids is not None:
+        lines = lines.filter(school_class_id__in=class_ids)
+    plans = {(p.school_class_id, p.subject_id): p for p in KtpPlan.objects.filter(school_class__year=year, subgroup__isnull=True)}
+    planned = set(KtpPlan.objects.filter(school_class__year=year).values_list("school_class_id", "subject_id"))
+    plan_ids = [p.pk for p in plans.values()]
+    totals = {pid: (n, hours or 0) for pid, n, hours in
+              KtpTopic.objects.filter(plan_id__in=plan_ids).values("plan_id").annotate(n=Count("id"), h=Sum("hours"))
+              .values_list("plan_id", "n", "h")}
+    delivered = dict(KtpTopic.objects.filter(plan_id__in=plan_ids, lessons__isnull=False).values("plan_id")
+                     .annotate(n=Count("id", distinct=True)).values_list("plan_id", "n"))
+    missed = dict(KtpTopic.objects.filter(plan_id__in=plan_ids, planned_date__lt=on, lessons__isnull=True).values("plan_id")
+                  .annotate(n=Count("id", distinct=True)).values_list("plan_id", "n"))
+    given = {(c, s): n for c, s, n in Lesson.objects.filter(school_class__year=year, date__lte=on)
+             .values("school_class_id", "subject_id").annotate(n=Count("id")).values_list("school_class_id", "subject_id", "n")}
+    calendar = SchoolCalendar.for_year(year)
+    days: dict[int, int] = {}
+    due = dt.date(year.starts_on.year, *DUE_MONTH_DAY)
+    rows: dict[tuple[int, int], KtpStatusRow] = {}
+    for line in lines.order_by("school_class__grade", "school_class__letter", "subject__name", "pk"):
+        key = (line.school_class_id, line.subject_id)
+        if key in rows:
+            continue
+        grade = line.school_class.grade
+        if grade not in days:
+            days[grade] = calendar.count_school_days(year.starts_on, on, grade)
+        plan = plans.get(key)
+        total, hours = totals.get(plan.pk, (0, 0)) if plan else (0, 0)
+        progress = KtpProgress(plan=plan, topics_total=total, topics_delivered=delivered.get(plan.pk, 0) if plan else 0,
+                               planned_hours=hours, lessons_given=given.get(key, 0),
+                               curriculum_hours_to_date=line.hours_per_week * Decimal(days[grade]) / 5, missed_topics=[])
+        rows[key] = KtpStatusRow(line.school_class, line.subject, key in planned, key not in planned and on > due, progress,
+                                 missed.get(plan.pk, 0) if plan else 0)
+    return list(rows.values())

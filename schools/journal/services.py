@@ -21,7 +21,7 @@ from roster.models import Enrolment, SchoolClass, Subgroup, SubgroupMember
 from schoolyear.guards import ensure_year_open
 
 from . import rules
-from .models import Attendance, ChangeRequest, ChangeRequestStatus, Lesson, Mark, Work, WorkType
+from .models import Attendance, ChangeRequest, ChangeRequestStatus, IndividualHomework, Lesson, Mark, Work, WorkType
 
 if TYPE_CHECKING:
     from accounts.models import Person
@@ -242,6 +242,39 @@ def record_external_mark(actor: Person, school: School, work: Work, student_id: 
         raise ValidationFailed("Укажите документ, на основании которого выставлена отметка (справка, ведомость, табель).",
                                fields={"source_document": ["Обязательное поле."]})
     return record_mark(actor, school, work, student_id, value, source_document=document)
+
+
+# --- individual homework -----------------------------------------------------------------------
+
+def set_individual_homework(actor: Person, school: School, lesson: Lesson, student_id: int, text: str) -> IndividualHomework | None:
+    """Homework for one student besides the class's (R-J01; 004 §VIII «общее и индивидуальное
+    домашнее задание»). The lesson's rules apply: its teacher or substitute, the 7-day lock, an
+    open year, a student of the lesson. Empty text removes it."""
+    _require_teacher_of(actor, school, lesson.school_class, lesson.subject, lesson.subgroup, lesson.date, lesson.lesson_number)
+    ensure_year_open(lesson.school_class.year_id)
+    rules.ensure_not_locked(lesson.date)
+    _ensure_student_of(lesson, student_id)
+    text = (text or "").strip()
+    if len(text) > 5000:
+        raise ValidationFailed("Слишком длинный текст.", fields={"text": ["Не больше 5000 знаков."]})
+    with transaction.atomic():
+        row = IndividualHomework.objects.select_for_update().filter(lesson=lesson, student_id=student_id).first()
+        before = {"text": row.text} if row else None
+        if not text:
+            if row is None:
+                return None
+            row.delete()
+            record(actor=actor, action="journal.individual_homework.delete", school=school,
+                   object_type="journal.individualhomework", object_repr=f"{lesson} / {student_id}", before=before)
+            return None
+        if row is not None and row.text == text:
+            return row
+        row = row or IndividualHomework(lesson=lesson, student_id=student_id)
+        row.text = text
+        row.save()
+        record(actor=actor, action="journal.individual_homework.save", school=school, obj=row,
+               object_repr=f"{lesson} / {student_id}", before=before, after={"text": text})
+    return row
 
 
 # --- attendance --------------------------------------------------------------------------------
