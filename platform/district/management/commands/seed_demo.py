@@ -122,7 +122,7 @@ class Command(BaseCommand):
                 if role != Role.CLASS_TEACHER:
                     self._member(person, role, school)
             use_school(school)
-            from roster.models import Enrolment, Guardianship, SchoolClass
+            from roster.models import Enrolment, Guardianship, MovementOrder, OrderKind, PersonalDataSettings, SchoolClass
             from schoolyear import demo as year_demo
 
             ctx: dict[str, Any] = {"school": school, "actor": actor, "index": index, "rng": self.rng, "fake": self.fake}
@@ -134,6 +134,10 @@ class Command(BaseCommand):
                 for letter in LETTERS[: 2 if grade in (1, 5, 10) else 1]:
                     classes.append(SchoolClass(year=ctx["year"], grade=grade, letter=letter))
             SchoolClass.objects.bulk_create(classes)
+            # Every enrolment rests on an order (R-Y06); the roles start on its date (R-A05).
+            enrol_order = MovementOrder.objects.create(kind=OrderKind.ENROL, number="1-у", date=dt.date(2026, 9, 1),
+                                                       note="Комплектование классов на 2026/2027 учебный год")
+            PersonalDataSettings.current()  # the defaults: no phones, no addresses (001 §3.3), e-mail collected
             class_teachers = [named["klruk"], *teachers]
             memberships: list[Membership] = []
             for i, school_class in enumerate(classes):
@@ -152,7 +156,8 @@ class Command(BaseCommand):
                                          birth_date=dt.date(2015, 3, 14), password=self.password_hash, credentials_set_at=timezone.now())
                 students = self._bulk_people(students, f"s{index}")
                 students_all.extend(students)
-                Enrolment.objects.bulk_create([Enrolment(student=s, school_class=school_class, since=dt.date(2026, 9, 1)) for s in students])
+                Enrolment.objects.bulk_create([Enrolment(student=s, school_class=school_class, since=dt.date(2026, 9, 1), order_in=enrol_order)
+                                               for s in students])
                 memberships += [Membership(person=s, school=school, role=Role.STUDENT, since=dt.date(2026, 9, 1)) for s in students]
             parents: list[tuple[Person, Person, str]] = []
             for student in students_all:
@@ -197,7 +202,7 @@ class Command(BaseCommand):
         self._member(teacher, Role.TEACHER, schools["sosh-1"])
         self._member(teacher, Role.TEACHER, schools["gimnaziya-2"])
         parent = self._person("roditel.dvuh", "Орлова", "Светлана", "Юрьевна", named=True)
-        from roster.models import Enrolment, Guardianship, SchoolClass
+        from roster.models import Enrolment, Guardianship, MovementOrder, SchoolClass
 
         for slug, grade in (("sosh-1", 3), ("gimnaziya-2", 8)):
             school = schools[slug]
@@ -206,7 +211,8 @@ class Command(BaseCommand):
             child = self._person(login, "Орлов", "Максим" if grade == 3 else "Алиса", "Игоревич" if grade == 3 else "Игоревна", named=True, sex="m" if grade == 3 else "f")
             school_class = SchoolClass.objects.filter(grade=grade).order_by("letter").first()
             if school_class and not Enrolment.objects.filter(student=child).exists():
-                Enrolment.objects.create(student=child, school_class=school_class, since=dt.date(2026, 9, 1))
+                Enrolment.objects.create(student=child, school_class=school_class, since=dt.date(2026, 9, 1),
+                                         order_in=MovementOrder.objects.filter(kind="enrol").order_by("id").first())
                 Guardianship.objects.create(parent=parent, student=child, kind="mother")
             self._member(child, Role.STUDENT, school)
             self._member(parent, Role.PARENT, school)
