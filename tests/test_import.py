@@ -652,3 +652,22 @@ def test_namesakes_born_the_same_day_are_told_apart_by_login(school_a: Any, admi
     assert job.rows[0]["status"] == "new" and "уже есть в районе" in job.rows[0]["notes"][0]
     confirm(admin, school_a, job)
     assert Enrolment.objects.get().student.login == "ivanov.pi2"
+
+
+def test_another_schools_job_is_out_of_reach(school_a: Any, school_b: Any, admin: Person, make_person: Any, grant: Any,
+                                             client_for: Any) -> None:
+    """R-P01: a job lives in its school's schema: school B's administrator naming school A's job id
+    under B's address finds nothing there, and under A's address is refused."""
+    job = upload(admin, school_a, "students", students_file(student_row(0)), "список_альфа.xlsx")
+    boss_b = make_person("Бобров", "Борис")
+    grant(boss_b, R.SCHOOL_ADMIN, school_b)
+    use_public()
+    client = client_for(boss_b)
+    for url in (f"/s/beta/import/jobs/{job.pk}/", f"/api/v1/schools/beta/import/jobs/{job.pk}/"):
+        response = client.get(url)
+        assert response.status_code == 404 and "список_альфа" not in response.content.decode()
+    assert client.get(f"/s/alpha/import/jobs/{job.pk}/").status_code == 403
+    confirmed = client.post(f"/api/v1/schools/beta/import/jobs/{job.pk}/confirm/", {"mode": "all"}, content_type="application/json")
+    assert confirmed.status_code == 404
+    use_school(school_a)
+    assert ImportJob.objects.get(pk=job.pk).status == "ready"

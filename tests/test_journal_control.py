@@ -693,6 +693,7 @@ def test_list_pages_cost_constant_queries(w: W, make_person: Any, grant: Any, dj
     _grow(w, make_person, grant, 12)
     large = measure()
     assert large == small, f"small {small}, large {large}"
+    print(f"queries per page (3 vs 17 students, 2 vs 14 more lessons and requests): {small}")
     notebook_url = w.url(f"notebook/?class={w.cls.pk}&subject={w.maths.pk}")
     teacher = client(w.teacher)
     teacher.get(notebook_url)

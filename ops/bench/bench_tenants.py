@@ -9,8 +9,8 @@ the start (so that work going on in the tree meanwhile cannot change what is mea
 and a throwaway tenant app, `benchapp`, generated beside it: --extra-models models
 (default 2) with foreign keys, named unique and check constraints and indexes, which
 the two migration steps change. A school holds the real tenant apps' tables plus these.
-Nothing in the repository changes except docs/PERFORMANCE.md, whose "Tenancy" section
-it rewrites (--no-doc: don't).
+Nothing in the repository changes except docs/PERFORMANCE.md: the figures between its
+bench_tenants markers in the "Tenancy" section (--no-doc: print them only).
 
 Measured, with N schools present:
   * creating one school through tenants.services.create_school, by clone (median of
@@ -34,6 +34,7 @@ import json
 import os
 import platform as stdlib_platform
 import re
+import resource
 import shlex
 import shutil
 import statistics
@@ -141,7 +142,14 @@ def write_bench_app(folder: Path, count: int, person_fk: str) -> None:
 # --- child processes ------------------------------------------------------------------------
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 class Runner:
+    last_cpu = 0.0
+
     def __init__(self, folder: Path, source: Path, database_url: str) -> None:
         self.folder = folder
         self.source = source
@@ -174,9 +182,10 @@ class Runner:
         with self.log.open("a") as log:
             log.write(f"\n$ {shlex.join(command)}\n")
             log.flush()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _children_cpu()
             result = subprocess.run(command, env=self.env, cwd=self.source, stdout=log, stderr=subprocess.STDOUT)
             elapsed = time.perf_counter() - started
+            self.last_cpu = _children_cpu() - cpu  # the command's own CPU, not the database's
         if result.returncode != 0:
             tail = "".join(self.log.read_text().splitlines(True)[-40:])
             raise SystemExit(f"failed ({result.returncode}): {shlex.join(command)}\n{tail}")
@@ -238,6 +247,30 @@ def _timed(action: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
+def _backend_cpu() -> float:
+    """CPU seconds the database backend of this connection has used (local server only).
+    With the machine shared, CPU time says what a step costs better than wall time."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_timed(action: Callable[[], Any]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process and its database backend)."""
+    server, client = _backend_cpu(), time.process_time()
+    started = time.perf_counter()
+    action()
+    wall = time.perf_counter() - started
+    return wall, time.process_time() - client + _backend_cpu() - server
+
+
 def _remove_school(slug: str) -> None:
     from tenants import provisioning
     from tenants.models import School
@@ -264,7 +297,9 @@ def phase_create(samples: int, library: bool) -> dict[str, Any]:
         times: list[float] = []
         for k in range(count):
             slug = f"{prefix}-{k}"
-            times.append(_timed(functools.partial(create, slug)))
+            wall, cpu = _cpu_timed(functools.partial(create, slug))
+            times.append(wall)
+            result.setdefault(f"{prefix}-cpu", []).append(cpu)
             _remove_school(slug)
         return times
 
@@ -563,10 +598,13 @@ class Benchmark:
     def noop_migrate(self) -> None:
         self.say("migrate_schemas with nothing to apply")
         self.results["noop_standard"] = self.runner.manage("migrate_schemas", "--tenant")
+        self.results["noop_standard_cpu"] = self.runner.last_cpu
         self.results["noop_multiprocessing"] = self.runner.manage("migrate_schemas", "--tenant", "--executor", "multiprocessing")
+        self.results["noop_multiprocessing_cpu"] = self.runner.last_cpu
         if not self.args.no_library:
             self.say("  the library's own (manage.py migrate --tenant): one migrate per school")
             self.results["noop_library"] = self.runner.manage("migrate", "--tenant", "-v0")
+            self.results["noop_library_cpu"] = self.runner.last_cpu
 
     def real_migrations(self) -> None:
         app = self.folder / "benchapp"
@@ -577,6 +615,7 @@ class Benchmark:
             self.runner.manage("makemigrations", "benchapp", "-n", f"stage{stage}", "-v0")
             self.say(f"one real migration across all schools, executor {executor}")
             self.results[f"real_{executor}"] = self.runner.manage("migrate_schemas", "--tenant", "--executor", executor)
+            self.results[f"real_{executor}_cpu"] = self.runner.last_cpu
             self.results[f"verify_{executor}"] = self.phase("verify", constraint="bench_item01_code_uniq")
             self.say(f"  {self.results[f'real_{executor}']:.1f} s")
 
@@ -625,37 +664,49 @@ def report(results: dict[str, Any]) -> str:
     state = results["state"]
     startup = results["startup"]
     clone, migrate = median(create["clone"]), median(create["migrate"])
+    def cpu(key: str) -> str:
+        values = create.get(f"{key}-cpu")
+        return f" (CPU {median(values) * 1000:.0f} ms)" if values else ""
+
     rows = [
-        ("Create one school, by clone (`create_school`, row + schema + audit), median", f"{clone * 1000:.0f} ms",
-         "< 300 ms", clone < 0.3),
-        ("Create one school, by plain migration (same service), median", f"{migrate * 1000:.0f} ms", "", None),
+        ("Create one school, by clone (`create_school`, row + schema + audit), median wall (CPU of client + server)",
+         f"{clone * 1000:.0f} ms{cpu('probe-clone')}", "< 300 ms", clone < 0.3),
+        ("Create one school, by plain migration (same service), median", f"{migrate * 1000:.0f} ms{cpu('probe-migrate')}",
+         "", None),
         ("Clone the schema alone (`provisioning.clone_schema`), median",
          f"{median(create['clone_schema_only']) * 1000:.0f} ms", "", None),
         ("First clone in a fresh process (reads the catalog, builds the script)",
          f"{create['first_clone_in_process'] * 1000:.0f} ms", "", None),
     ]
     if "library_clone" in create:
-        lost = ", ".join(create["library_lost_constraint_names"]) or "none"
+        lost = create["library_lost_constraint_names"]
+        example = f", e.g. `{lost[-1]}`" if lost else ""
         rows.append(("django-tenants `clone_schema()` on the same template, median",
-                     f"{median(create['library_clone']) * 1000:.0f} ms (constraint names lost: {lost})", "", None))
+                     f"{median(create['library_clone']) * 1000:.0f} ms ({len(lost)} named constraints renamed{example})",
+                     "", None))
+    def command_cpu(key: str) -> str:
+        return f", command CPU {results[key + '_cpu']:.1f} s" if key + "_cpu" in results else ""
+
     rows += [
         (f"Staleness query over {state['schemas']} schemas (`stale_schemas`), median",
          f"{median(state['seconds']) * 1000:.0f} ms", "", None),
-        ("`migrate_schemas --tenant`, nothing to apply, standard executor", f"{results['noop_standard']:.2f} s",
-         "< 5 s", results["noop_standard"] < 5),
+        ("`migrate_schemas --tenant`, nothing to apply, standard executor",
+         f"{results['noop_standard']:.2f} s{command_cpu('noop_standard')}", "< 5 s", results["noop_standard"] < 5),
         ("`migrate_schemas --tenant`, nothing to apply, multiprocessing executor",
-         f"{results['noop_multiprocessing']:.2f} s", "< 5 s", results["noop_multiprocessing"] < 5),
+         f"{results['noop_multiprocessing']:.2f} s{command_cpu('noop_multiprocessing')}", "< 5 s",
+         results["noop_multiprocessing"] < 5),
     ]
     if "noop_library" in results:
         rows.append(("django-tenants' own (`manage.py migrate --tenant`), nothing to apply",
-                     f"{results['noop_library']:.1f} s ({results['noop_library'] / (n + 1) * 1000:.0f} ms per schema)",
-                     "", None))
+                     f"{results['noop_library']:.1f} s ({results['noop_library'] / (n + 1) * 1000:.0f} ms per schema"
+                     f"{command_cpu('noop_library')})", "", None))
     for executor in ("standard", "multiprocessing"):
         seconds = results[f"real_{executor}"]
         verify = results[f"verify_{executor}"]
         ok = verify["stale"] == 0 and verify["constraint_left"] == 0
         rows.append((f"One real migration across {n} schools + template, {executor} executor",
-                     f"{seconds:.1f} s ({seconds / (n + 1) * 1000:.0f} ms per schema; all current: {'yes' if ok else 'NO'})",
+                     f"{seconds:.1f} s ({seconds / (n + 1) * 1000:.0f} ms per schema{command_cpu('real_' + executor)}; "
+                     f"all current: {'yes' if ok else 'NO'})",
                      "", None))
     person = results["person_update"]
     rows.append((f"UPDATE of one `accounts_person` row ({person['triggers']} RI triggers on the table), "
@@ -674,8 +725,6 @@ def report(results: dict[str, Any]) -> str:
         table.append(f"| {measure} | {result} | {target}{mark} |")
     populate = results["populate"]
     return "\n".join([
-        "## Tenancy",
-        "",
         f"Measured {meta['date']} on {meta['machine']}.",
         f"Command: `{meta['command']}` (wall time {results['total']:.0f} s; 5-minute load average "
         f"{results['load_start']:.1f} at the start, {results['load_end']:.1f} at the end: the machine is shared).",
@@ -730,15 +779,22 @@ def _edge(times: list[float], side: int) -> str:
     return f"{median(part) * 1000:.0f} ms" if part else "n/a"
 
 
-def write_section(section: str) -> None:
-    """Replaces the "## Tenancy" section of docs/PERFORMANCE.md (or adds it), leaving the rest."""
+START, END = "<!-- ops/bench/bench_tenants.py: start -->", "<!-- ops/bench/bench_tenants.py: end -->"
+
+
+def write_section(body: str) -> None:
+    """Puts the figures between the markers in the "Tenancy" section of docs/PERFORMANCE.md
+    (made if missing); whatever else that section or the file holds stays as it is."""
     DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else "# Performance\n\nMeasured figures, one section per area.\n\n"
-    pattern = re.compile(r"^## Tenancy\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
+    text = DOC.read_text() if DOC.exists() else "# Performance\n"
+    block = f"{START}\n{body.strip()}\n{END}"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        text = before + block + rest.split(END, 1)[1]
+    elif heading := re.search(r"^## Tenancy\b.*$", text, re.M):
+        text = text[: heading.end()] + "\n\n" + block + "\n" + text[heading.end() :]
     else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
+        text = text.rstrip("\n") + "\n\n## Tenancy\n\n" + block + "\n"
     DOC.write_text(text.rstrip("\n") + "\n")
 
 
@@ -812,7 +868,7 @@ def publish(results: dict[str, Any], args: argparse.Namespace) -> int:
     print(section)
     if not args.no_doc:
         write_section(section)
-        print(f"wrote the Tenancy section of {DOC.relative_to(ROOT)}")
+        print(f"wrote the figures into the Tenancy section of {DOC.relative_to(ROOT)}")
     return 0
 
 

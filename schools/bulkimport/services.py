@@ -18,7 +18,6 @@ task (tasks.py), with progress on the job.
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +44,6 @@ if TYPE_CHECKING:
     from accounts.models import Person
     from tenants.models import School
 
-log = logging.getLogger(__name__)
 DEFAULT_ASYNC_ROWS = 500
 JOB_AUDITED = ["kind", "file_name", "file_size", "status", "mode", "total_rows", "counts"]
 

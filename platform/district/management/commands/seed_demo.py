@@ -122,7 +122,14 @@ class Command(BaseCommand):
                 if role != Role.CLASS_TEACHER:
                     self._member(person, role, school)
             use_school(school)
-            from roster.models import Enrolment, Guardianship, MovementOrder, OrderKind, PersonalDataSettings, SchoolClass
+            from roster.models import (
+                Enrolment,
+                Guardianship,
+                MovementOrder,
+                OrderKind,
+                PersonalDataSettings,
+                SchoolClass,
+            )
             from schoolyear import demo as year_demo
 
             ctx: dict[str, Any] = {"school": school, "actor": actor, "index": index, "rng": self.rng, "fake": self.fake}
