@@ -1,13 +1,13 @@
 """/api/v1/ — one API for the mobile and desktop clients; the pages call the same services."""
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from accounts import api as accounts_api
 from accounts import school_api
 from district import api as district_api
 from roster import api as roster_api
 
-school_patterns = [
+school_patterns: list[URLPattern | URLResolver] = [
     path("", school_api.SchoolInfoView.as_view(), name="api-school"),
     path("memberships/", school_api.MembershipListView.as_view(), name="api-memberships"),
     path("memberships/<int:membership_id>/", school_api.MembershipDetailView.as_view(), name="api-membership"),
