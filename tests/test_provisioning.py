@@ -114,8 +114,22 @@ def test_clone_is_the_same_schema_as_migration() -> None:
     assert_same_schema("s_t_cloned", "s_t_migrated")
     assert_same_schema("s_t_cloned", TEMPLATE)
     dump = dump_schema("s_t_cloned")
-    assert "REFERENCES public.accounts_person(id)" in dump  # still the district-wide table
-    assert "REFERENCES <schema>." in dump  # and inside the school, the school's own
+    # References to people carry no constraint into public (core.fields.PersonFK): one per school
+    # would hang an RI trigger per school on accounts_person. Inside the school, constraints stay.
+    assert "REFERENCES public." not in dump
+    assert "REFERENCES <schema>." in dump
+
+
+def test_a_new_school_adds_no_trigger_to_the_district_tables(make_school: Any) -> None:
+    """R-P01 at scale: creating a school must not grow the public tables' trigger lists (each RI
+    trigger there slows every later school creation and every write of a person row)."""
+    count = "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+    with connection.cursor() as cursor:
+        cursor.execute(count)
+        before = cursor.fetchone()[0]
+        make_school()
+        cursor.execute(count)
+        assert cursor.fetchone()[0] == before
 
 
 def test_clone_is_fully_migrated_and_independent_of_the_template() -> None:

@@ -7,9 +7,10 @@ import os
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from core.fields import PersonFK
 
 
 class ImportKind(models.TextChoices):
@@ -68,10 +69,10 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField(default=0)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = PersonFK()
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)
-    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    applied_by = PersonFK(null=True)
     applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from core.fields import PersonFK
 
 
 class EducationalArea(models.Model):
@@ -61,7 +62,7 @@ class CurriculumLine(models.Model):
 class TeachingAssignment(models.Model):
     """The teacher load: who teaches which subject to which class or subgroup."""
 
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    teacher = PersonFK()
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
     school_class = models.ForeignKey("roster.SchoolClass", on_delete=models.CASCADE, related_name="assignments")
     subgroup = models.ForeignKey("roster.Subgroup", on_delete=models.CASCADE, null=True, blank=True, related_name="assignments")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from core.fields import PersonFK
 
 
 class JournalSettings(models.Model):
@@ -61,9 +62,9 @@ class Lesson(models.Model):
     school_class = models.ForeignKey("roster.SchoolClass", on_delete=models.PROTECT, related_name="lessons")
     subgroup = models.ForeignKey("roster.Subgroup", on_delete=models.PROTECT, null=True, blank=True, related_name="lessons")
     subject = models.ForeignKey("curriculum.Subject", on_delete=models.PROTECT, related_name="+")
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    teacher = PersonFK()
     # R-J06: the teacher the timetable names, when somebody else taught the lesson.
-    replaced_teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    replaced_teacher = PersonFK(null=True)
     date = models.DateField("дата")
     lesson_number = models.PositiveSmallIntegerField("номер урока")
     topic = models.CharField("тема", max_length=500, blank=True)
@@ -73,7 +74,7 @@ class Lesson(models.Model):
     # R-J05: entries are made on the day of the lesson; later first entries are marked late.
     entered_late = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)  # optimistic concurrency: stale saves are refused
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = PersonFK()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -94,7 +95,7 @@ class Lesson(models.Model):
 
 class IndividualHomework(models.Model):
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="individual_homework")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    student = PersonFK()
     text = models.TextField("задание")
 
     class Meta:
@@ -129,13 +130,13 @@ class MarkKind(models.TextChoices):
 
 class Mark(models.Model):
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="marks")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    student = PersonFK()
     kind = models.CharField(max_length=8, choices=MarkKind.choices, default=MarkKind.GRADE)
     value = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
     # R-J09: a mark from a hospital school or sanatorium rests on a document.
     source_document = models.CharField("документ-основание", max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = PersonFK()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -169,14 +170,14 @@ class Attendance(models.Model):
         LATE = "late", "О"  # опоздал
 
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="attendance")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    student = PersonFK()
     status = models.CharField(max_length=6, choices=Status.choices, default=Status.ABSENT)
     reason = models.CharField(max_length=10, choices=AbsenceReason.choices, blank=True)
     document = models.CharField("документ", max_length=300, blank=True)
     document_date = models.DateField("дата документа", null=True, blank=True)
-    reason_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reason_set_by = PersonFK(null=True)
     reason_set_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = PersonFK()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -197,7 +198,7 @@ class ChangeRequest(models.Model):
     """«Замена сведений в электронном журнале» (003 §2.3.3, R-J08): past the lock, a change
     goes through the deputy director, who applies it (logged) or rejects it (logged)."""
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = PersonFK()
     requested_at = models.DateTimeField(auto_now_add=True)
     school_class = models.ForeignKey("roster.SchoolClass", on_delete=models.PROTECT, related_name="+")
     subject = models.ForeignKey("curriculum.Subject", on_delete=models.PROTECT, related_name="+")
@@ -208,7 +209,7 @@ class ChangeRequest(models.Model):
     description = models.TextField("перечень изменений")
     reason = models.TextField("причина")
     status = models.CharField(max_length=10, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_by = PersonFK(null=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField("решение", blank=True)
 
@@ -223,10 +224,10 @@ class NotebookEntry(models.Model):
     """The teacher's «Блокнот» (003 §2.3.4, R-J10): private marks for work in progress,
     never shown to families until moved into the journal."""
 
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    teacher = PersonFK()
     school_class = models.ForeignKey("roster.SchoolClass", on_delete=models.PROTECT, related_name="+")
     subject = models.ForeignKey("curriculum.Subject", on_delete=models.PROTECT, related_name="+")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    student = PersonFK()
     value = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     note = models.CharField("заметка", max_length=300, blank=True)
     date = models.DateField()
@@ -247,7 +248,7 @@ class FinalKind(models.TextChoices):
 class PeriodMark(models.Model):
     """Period, year, exam and final marks (R-J11)."""
 
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    student = PersonFK()
     school_class = models.ForeignKey("roster.SchoolClass", on_delete=models.PROTECT, related_name="+")
     subject = models.ForeignKey("curriculum.Subject", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=6, choices=FinalKind.choices)
@@ -256,7 +257,7 @@ class PeriodMark(models.Model):
     value = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
     not_assessed = models.BooleanField("не аттестован (н/а)", default=False)
     version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = PersonFK()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -278,7 +279,7 @@ class KtpPlan(models.Model):
     school_class = models.ForeignKey("roster.SchoolClass", on_delete=models.CASCADE, related_name="ktp_plans")
     subgroup = models.ForeignKey("roster.Subgroup", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     subject = models.ForeignKey("curriculum.Subject", on_delete=models.PROTECT, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = PersonFK()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -316,7 +317,7 @@ class ActivityGroup(models.Model):
     year = models.ForeignKey("schoolyear.AcademicYear", on_delete=models.PROTECT, related_name="+")
     name = models.CharField("название", max_length=200)
     programme = models.TextField("программа", blank=True)
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    teacher = PersonFK()
     hours_per_week = models.DecimalField(max_digits=3, decimal_places=1, default=Decimal("1.0"))
 
     class Meta:
@@ -328,7 +329,7 @@ class ActivityGroup(models.Model):
 
 class ActivityMember(models.Model):
     group = models.ForeignKey(ActivityGroup, on_delete=models.CASCADE, related_name="members")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    student = PersonFK()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "student"], name="journal_activity_member_uniq")]
@@ -341,7 +342,7 @@ class ActivitySession(models.Model):
     group = models.ForeignKey(ActivityGroup, on_delete=models.CASCADE, related_name="sessions")
     date = models.DateField()
     topic = models.CharField("тема", max_length=300)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = PersonFK()
 
     class Meta:
         ordering = ["date"]
@@ -353,7 +354,7 @@ class ActivitySession(models.Model):
 
 class ActivityAbsence(models.Model):
     session = models.ForeignKey(ActivitySession, on_delete=models.CASCADE, related_name="absences")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    student = PersonFK()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "student"], name="journal_activity_absence_uniq")]

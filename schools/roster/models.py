@@ -4,11 +4,12 @@ personal data the school collects. People themselves are district-wide (accounts
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+from core.fields import PersonFK, PersonOneToOne
 
 
 class SchoolClass(models.Model):
@@ -16,10 +17,7 @@ class SchoolClass(models.Model):
     grade = models.PositiveSmallIntegerField("параллель", validators=[MinValueValidator(1), MaxValueValidator(11)])
     letter = models.CharField("литера", max_length=4)
     profile = models.CharField("профиль", max_length=100, blank=True)
-    class_teacher = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name="классный руководитель",
-    )
+    class_teacher = PersonFK(null=True, verbose_name="классный руководитель")
     # The class of the previous year this one continues (5А of 2025/26 → 6А of 2026/27).
     previous = models.OneToOneField("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="next")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -66,7 +64,7 @@ class Subgroup(models.Model):
 
 class SubgroupMember(models.Model):
     subgroup = models.ForeignKey(Subgroup, on_delete=models.CASCADE, related_name="members")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    student = PersonFK()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subgroup", "student"], name="roster_subgroup_member_uniq")]
@@ -110,7 +108,7 @@ class Enrolment(models.Model):
     `until` is the last day in the class, so a transfer dated D closes the old row on D − 1 and
     opens the new one on D (a student is never in two classes on one day)."""
 
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    student = PersonFK()
     school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="enrolments")
     since = models.DateField(default=timezone.localdate)
     until = models.DateField(null=True, blank=True)
@@ -139,8 +137,8 @@ class GuardianKind(models.TextChoices):
 class Guardianship(models.Model):
     """A parent or other legal representative of a student (R-A02)."""
 
-    parent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    parent = PersonFK()
+    student = PersonFK()
     kind = models.CharField(max_length=10, choices=GuardianKind.choices, default=GuardianKind.OTHER)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -179,7 +177,7 @@ class PersonCard(models.Model):
     """What this school knows of a student or parent beyond Person's minimum
     (surname, name, patronymic, sex, date of birth), as its setting allows."""
 
-    person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = PersonOneToOne()
     phone = models.CharField("телефон", max_length=30, blank=True)
     address = models.CharField("адрес", max_length=300, blank=True)
     email = models.EmailField("e-mail", blank=True)
@@ -193,7 +191,7 @@ class PersonCard(models.Model):
 class StaffCard(models.Model):
     """Staff card (R-A07; 004 §V)."""
 
-    person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = PersonOneToOne()
     position = models.CharField("основная должность", max_length=100)
     category = models.CharField("категория", max_length=60, blank=True)
     rank = models.CharField("разряд", max_length=30, blank=True)

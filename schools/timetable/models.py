@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+from core.fields import PersonFK
 
 
 class BellSchedule(models.Model):
@@ -49,7 +50,7 @@ class TimetableEntry(models.Model):
     lesson_number = models.PositiveSmallIntegerField("номер урока")
     shift = models.PositiveSmallIntegerField("смена", default=1)
     subject = models.ForeignKey("curriculum.Subject", on_delete=models.PROTECT, related_name="+")
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    teacher = PersonFK()
     room = models.CharField("кабинет", max_length=20, blank=True)
     valid_from = models.DateField("действует с")
     valid_to = models.DateField("действует по", null=True, blank=True)
@@ -102,8 +103,8 @@ class Substitution(models.Model):
 
     date = models.DateField("дата")
     entry = models.ForeignKey(TimetableEntry, on_delete=models.PROTECT, related_name="substitutions")
-    absent_teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    substitute = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    absent_teacher = PersonFK()
+    substitute = PersonFK()
     subject = models.ForeignKey("curriculum.Subject", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reason = models.CharField("причина", max_length=200)
     created_by_id = models.BigIntegerField(null=True, blank=True)
