@@ -56,6 +56,7 @@ TENANT_APPS = [
     "timetable",  # bells, weekly timetable, events, substitutions
     "journal",  # lessons, marks, attendance, change requests, period marks, КТП
     "bulkimport",  # spreadsheet import and export
+    "messaging",  # conversations, announcements, read marks, abuse reports (R-D06)
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
