@@ -6,6 +6,7 @@ from django.shortcuts import render
 from accounts.roles import Perm, Role
 from core.access import access_school
 from core.views import page
+from messaging.views import home_tile as messaging_tile
 
 
 @page
@@ -31,4 +32,5 @@ def school_home(request: HttpRequest, school_slug: str) -> HttpResponse:
         "can_journal_day": Perm.JOURNAL_WRITE in perms,
         "can_journal": Perm.JOURNAL_WRITE in perms or Perm.JOURNAL_READ_ALL in perms,
         "can_journal_control": Perm.JOURNAL_CONTROL in perms,
+        "messaging_tile": messaging_tile(request, school),
     })

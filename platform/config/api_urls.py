@@ -22,6 +22,7 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("import/", include("bulkimport.api_urls")),
     path("journal/", include("journal.api_urls")),
     path("journal/", include("journal.api_urls_control")),
+    path("messages/", include("messaging.api_urls")),
 ]
 
 urlpatterns = [

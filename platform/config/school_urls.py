@@ -25,4 +25,5 @@ urlpatterns = [
     path("import/", include("bulkimport.urls")),
     path("journal/", include("journal.urls")),
     path("journal/", include("journal.urls_control")),
+    path("messages/", include("messaging.urls")),
 ]

@@ -10,10 +10,11 @@ import uuid
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 
 from core.fields import PersonFK
+from tenants.db import current_schema
 
 
 class MessagingSettings(models.Model):
@@ -85,7 +86,7 @@ def attachment_path(instance: Any, filename: str) -> str:
     """A school-specific path that carries no part of the person's file name (kept in `name`)."""
     suffix = PurePosixPath(filename).suffix.lower()[:10]
     now = timezone.now()
-    return f"messaging/{connection.schema_name}/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+    return f"messaging/{current_schema()}/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
 class Attachment(models.Model):
