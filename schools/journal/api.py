@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -201,7 +202,8 @@ class ClassLessonListView(APIView):
         year = j.school_class.year
         start, end = v.get("date_from") or year.starts_on, v.get("date_to") or year.ends_on
         qs = Lesson.objects.filter(school_class=j.school_class, subject=j.subject, date__gte=start, date__lte=end)
-        qs = qs.filter(subgroup=j.subgroup) if j.subgroup else qs.filter(subgroup__isnull=True)
+        if j.subgroup:  # a subgroup's lessons and the whole class's; the class's journal lists every lesson
+            qs = qs.filter(Q(subgroup=j.subgroup) | Q(subgroup__isnull=True))
         return Response(_lessons_out(list(qs.order_by("date", "lesson_number"))))
 
 
@@ -486,6 +488,8 @@ class JournalGridRowOut(serializers.Serializer):
     proposed = serializers.IntegerField(allow_null=True, help_text="Рекомендуемая отметка за период")
     short = serializers.BooleanField(help_text="Меньше отметок, чем нужно для аттестации (R-J12)")
     period_mark = serializers.CharField(allow_null=True)
+    not_attending = serializers.ListField(child=serializers.IntegerField(), default=list,
+                                          help_text="Уроки другой подгруппы среди столбцов: не уроки этого ученика")
 
 
 class JournalGridOut(serializers.Serializer):
@@ -520,6 +524,7 @@ class GridView(APIView):
                 "student": row.student, "marks": [m for ms in row.cells.values() for m in ms], "attendance": list(row.attendance.values()),
                 "count": row.count, "plain": row.plain, "weighted": row.weighted, "proposed": row.proposed, "short": row.short,
                 "period_mark": ("н/а" if pm.not_assessed else (str(pm.value) if pm.value else pm.get_mark_kind_display())) if pm else None,
+                "not_attending": [ls.pk for ls in grid.lessons if not grid.attends(ls, row.student.pk)],
             })
         lock_from = rules.today() - dt.timedelta(days=settings_row.lock_days)
         return Response({

@@ -30,13 +30,21 @@ from .models import (
 from .rules import min_marks_required
 
 
-def class_students(school_class_id: int, start: dt.date, end: dt.date, subgroup_id: int | None = None) -> list[Person]:
-    """Students enrolled in the class at any time between the dates, in list order."""
+def class_students(school_class_id: int, start: dt.date, end: dt.date, subgroup_id: int | None = None, *,
+                   with_subgroups: set[int] | None = None) -> list[Person]:
+    """Students enrolled in the class at any time between the dates, in list order. With
+    `with_subgroups`, each carries `j_subgroups`: which of those subgroups they belong to (same query)."""
     ids = Enrolment.objects.filter(school_class_id=school_class_id, since__lte=end).filter(
         Q(until__isnull=True) | Q(until__gte=start)).values("student_id")
     qs = Person.objects.filter(pk__in=ids)
     if subgroup_id:
         qs = qs.filter(pk__in=SubgroupMember.objects.filter(subgroup_id=subgroup_id).values("student_id"))
+    if with_subgroups:
+        from django.contrib.postgres.expressions import ArraySubquery
+        from django.db.models import OuterRef
+
+        qs = qs.annotate(j_subgroups=ArraySubquery(SubgroupMember.objects.filter(
+            student_id=OuterRef("pk"), subgroup_id__in=with_subgroups).values("subgroup_id")))
     return list(qs.order_by("surname", "name", "patronymic"))
 
 
@@ -80,6 +88,13 @@ class Grid:
     rows: list[GridRow]
     min_marks: int
     hours_per_week: Decimal
+    # Subgroup id -> its students, for the subgroup lessons among `lessons`: a student's lessons are
+    # the whole-class ones and those of the subgroups they belong to.
+    members: dict[int, set[int]] = field(default_factory=dict)
+
+    def attends(self, lesson: Lesson, student_id: int) -> bool:
+        """Whether the lesson is one of the student's (a whole-class lesson, or one of their subgroup)."""
+        return lesson.subgroup_id is None or student_id in self.members.get(lesson.subgroup_id, set())
 
 
 def journal_grid(school_class: SchoolClass, subject_id: int, start: dt.date, end: dt.date, *,
@@ -87,17 +102,28 @@ def journal_grid(school_class: SchoolClass, subject_id: int, start: dt.date, end
                  settings_row: JournalSettings | None = None, hours: Decimal | None = None) -> Grid:
     """The class × subject page: students in rows, lesson dates in columns, averages and the
     period mark at the end. Seven queries, whatever the number of students and lessons; five
-    when the caller already holds the settings and the subject's weekly hours (the grid page)."""
+    when the caller already holds the settings and the subject's weekly hours (the grid page).
+
+    A student's lessons are the whole-class lessons and those of the subgroups they belong to: the
+    class's journal shows every lesson of the subject (a subgroup's lesson is blank for the other
+    students), a subgroup's journal shows its own lessons and the whole-class ones. Counts, averages
+    and the minimum-marks check thus take every lesson the student attended."""
     settings_row = settings_row or JournalSettings.current()
     lesson_qs = Lesson.objects.filter(school_class=school_class, subject_id=subject_id, date__gte=start, date__lte=end)
-    lesson_qs = lesson_qs.filter(subgroup_id=subgroup_id) if subgroup_id else lesson_qs.filter(subgroup__isnull=True)
-    lessons = list(lesson_qs.defer("created_at", "updated_at").order_by("date", "lesson_number"))
+    if subgroup_id:
+        lesson_qs = lesson_qs.filter(Q(subgroup_id=subgroup_id) | Q(subgroup__isnull=True))
+    lessons = list(lesson_qs.select_related("subgroup").defer("created_at", "updated_at").order_by("date", "lesson_number", "subgroup_id"))
+    subgroup_ids = {ls.subgroup_id for ls in lessons if ls.subgroup_id}
     works_by_lesson: dict[int, list[Work]] = defaultdict(list)
     works = list(Work.objects.filter(lesson__in=lessons).select_related("work_type").order_by("lesson_id", "position"))
     for work in works:
         works_by_lesson[work.lesson_id].append(work)
-    students = class_students(school_class.pk, start, end, subgroup_id)
+    students = class_students(school_class.pk, start, end, subgroup_id, with_subgroups=subgroup_ids)
     rows = {s.pk: GridRow(student=s) for s in students}
+    members: dict[int, set[int]] = defaultdict(set)
+    for s in students if subgroup_ids else []:
+        for sg_id in s.j_subgroups or []:  # type: ignore[attr-defined]
+            members[sg_id].add(s.pk)
     weights = {w.pk: w.work_type.weight for w in works}
     per_student: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
     # Timestamps stay unloaded: psycopg parses each timestamptz in Python (Django's time-zone loader
@@ -128,7 +154,7 @@ def journal_grid(school_class: SchoolClass, subject_id: int, start: dt.date, end
         row.proposed = propose_mark(basis, settings_row.round_up_from)
         row.short = row.count < needed
     return Grid(school_class=school_class, lessons=lessons, works=dict(works_by_lesson), rows=list(rows.values()),
-                min_marks=needed, hours_per_week=hours)
+                min_marks=needed, hours_per_week=hours, members=dict(members))
 
 
 def lessons_without_entries(start: dt.date, end: dt.date, *, teacher_id: int | None = None) -> list[dict[str, Any]]:
@@ -521,7 +547,8 @@ class PeriodSubjectRow:
 
 def period_overview(period: Any, *, class_ids: set[int] | None = None) -> list[PeriodSubjectRow]:
     """Every curriculum subject of the classes the period covers (grade 1 has no marks, R-J04),
-    counted like the journal grid (whole-class lessons of the period). Six queries whatever the
+    counted like the journal grid (a student's marks in whole-class lessons and in those of their
+    subgroups: marks exist only for the students of a lesson). Six queries whatever the
     number of classes, subjects and students."""
     scheme = period.scheme
     classes = SchoolClass.objects.filter(year_id=scheme.year_id, grade__in=list(scheme.grades)).exclude(grade=1)
@@ -542,7 +569,7 @@ def period_overview(period: Any, *, class_ids: set[int] | None = None) -> list[P
     counts: dict[tuple[int, int, int], int] = {}
     for class_id, subject_id, student_id, n in (
         Mark.objects.filter(kind=MarkKind.GRADE, value__isnull=False, work__lesson__school_class__in=classes,
-                            work__lesson__subgroup__isnull=True, work__lesson__date__gte=period.starts_on,
+                            work__lesson__date__gte=period.starts_on,
                             work__lesson__date__lte=period.ends_on)
         .values_list("work__lesson__school_class_id", "work__lesson__subject_id", "student_id").annotate(n=Count("id"))
     ):

@@ -15,7 +15,7 @@ from accounts.roles import Perm
 from accounts.selectors import access_for
 from accounts.services import ensure_writable
 from audit.services import record, snapshot
-from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from curriculum.models import Subject, TeachingAssignment
 from roster.models import Enrolment, SchoolClass, Subgroup, SubgroupMember
 from schoolyear.guards import ensure_year_open
@@ -347,25 +347,109 @@ def set_absence_reason(actor: Person, school: School, attendance: Attendance, re
 # --- change requests (R-J08) --------------------------------------------------------------------
 
 CHANGE_OPS = {"mark", "attendance", "lesson"}
+# The keys each operation may carry ("was" is the value before, added for the register's «было → стало»).
+CHANGE_KEYS: dict[str, frozenset[str]] = {
+    "mark": frozenset({"op", "work", "student", "value", "was"}),
+    "attendance": frozenset({"op", "student", "status", "was"}),
+    "lesson": frozenset({"op", "topic", "done", "homework", "was"}),
+}
+LESSON_TEXTS = ("topic", "done", "homework")
 
 
-def _validate_changes(lesson: Lesson, changes: list[dict[str, Any]]) -> None:
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _clean_changes(lesson: Lesson, changes: Any) -> list[dict[str, Any]]:
+    """Checks a request's changes as a whole and returns them normalised, with only the known keys
+    of each operation: an unknown key, a value of the wrong type, a student or work not of this
+    lesson, a repeated change or contradictory ones (a mark and an absence of one student) are
+    refused with the number of the change, before anything is stored or applied."""
     if not isinstance(changes, list) or not changes:
         raise ValidationFailed("Перечислите изменения.", fields={"changes": ["Пустой список."]})
+    if len(changes) > 500:
+        raise ValidationFailed("Слишком много изменений в одной заявке (не больше 500).", fields={"changes": ["Больше 500."]})
+
+    def bad(n: int, text: str, key: str, code: str = "bad_change") -> ValidationFailed:
+        return ValidationFailed(f"Изменение {n}: {text}", code=code, fields={"changes": [f"{n}: {key}"]})
+
     students = students_of_lesson_ids(lesson)
+    work_ids = set(Work.objects.filter(lesson=lesson).values_list("pk", flat=True))
+    clean: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
     for n, change in enumerate(changes, start=1):
-        op = change.get("op") if isinstance(change, dict) else None
+        if not isinstance(change, dict):
+            raise bad(n, "ожидается объект с полем «op».", "op")
+        op = change.get("op")
         if op not in CHANGE_OPS:
-            raise ValidationFailed(f"Изменение {n}: неизвестная операция.", fields={"changes": [f"{n}: op"]})
-        if op in ("mark", "attendance") and change.get("student") not in students:
-            raise ValidationFailed(f"Изменение {n}: обучающийся не из этого класса.", fields={"changes": [f"{n}: student"]})
+            raise bad(n, "неизвестная операция (допустимо: mark, attendance, lesson).", "op")
+        unknown = sorted(str(k) for k in change if k not in CHANGE_KEYS[op])
+        if unknown:
+            raise bad(n, f"неизвестные поля для «{op}»: {', '.join(unknown)}.", unknown[0])
+        item: dict[str, Any] = {"op": op}
+        if op in ("mark", "attendance"):
+            if not _is_id(change.get("student")) or change["student"] not in students:
+                raise bad(n, "обучающийся не из этого класса (подгруппы) в день урока.", "student")
+            item["student"] = change["student"]
         if op == "mark":
-            if not isinstance(change.get("work"), int) or not Work.objects.filter(pk=change["work"], lesson=lesson).exists():
-                raise ValidationFailed(f"Изменение {n}: работа не из этого урока.", fields={"changes": [f"{n}: work"]})
-            if change.get("value") not in (None, ""):
-                rules.parse_mark(change["value"])
-        if op == "attendance" and change.get("status") not in (None, "", "absent", "late"):
-            raise ValidationFailed(f"Изменение {n}: посещаемость «absent», «late» или пусто.", fields={"changes": [f"{n}: status"]})
+            if not _is_id(change.get("work")) or change["work"] not in work_ids:
+                raise bad(n, "работа не из этого урока.", "work")
+            raw = change.get("value")
+            if (raw is not None and not isinstance(raw, str | int)) or isinstance(raw, bool):
+                raise bad(n, "отметка — строка или число.", "value")
+            value = "" if raw is None else str(raw).strip()
+            if value:
+                try:
+                    rules.parse_mark(value)
+                except ValidationFailed as exc:
+                    raise bad(n, exc.message, "value", exc.code) from exc
+            item.update(work=change["work"], value=value)
+            key: tuple[Any, ...] = ("mark", item["work"], item["student"])
+        elif op == "attendance":
+            status = change.get("status") or ""
+            if status not in ("", Attendance.Status.ABSENT, Attendance.Status.LATE):
+                raise bad(n, "посещаемость «absent», «late» или пусто.", "status")
+            item["status"] = str(status)
+            key = ("attendance", item["student"])
+        else:
+            for name in LESSON_TEXTS:
+                text = change.get(name)
+                if text is None:
+                    continue
+                if not isinstance(text, str) or len(text) > 5000:
+                    raise bad(n, f"поле «{name}» — текст не длиннее 5000 знаков.", name)
+                item[name] = text
+            if not any(name in item for name in LESSON_TEXTS):
+                raise bad(n, "укажите тему, что сделано или домашнее задание.", "lesson")
+            key = ("lesson",)
+        if "was" in change:
+            was = change["was"]
+            ok = (isinstance(was, dict) and all(k in LESSON_TEXTS and isinstance(v, str) for k, v in was.items())) if op == "lesson" \
+                else isinstance(was, str | type(None))
+            if not ok:
+                raise bad(n, "поле «was» неверного вида.", "was")
+            item["was"] = was if was is not None else ""
+        if key in seen:
+            raise bad(n, "это изменение уже есть в заявке.", "duplicate")
+        seen.add(key)
+        clean.append(item)
+    absent = {c["student"] for c in clean if c["op"] == "attendance" and c["status"] == Attendance.Status.ABSENT}
+    for n, c in enumerate(clean, start=1):
+        if c["op"] == "mark" and c["value"] and c["student"] in absent:
+            raise bad(n, "отметка обучающемуся, которого та же заявка отмечает отсутствующим.", "student")
+    return clean
+
+
+def _apply_order(change: dict[str, Any]) -> int:
+    """The order an approval applies changes in, whatever order they were listed: the lesson's
+    texts, attendance cleared or set to «late», marks removed, absences set (a student marked
+    absent loses the mark first), then marks set (a student marked present gets it after)."""
+    op = change.get("op")
+    if op == "lesson":
+        return 0
+    if op == "attendance":
+        return 3 if change.get("status") == Attendance.Status.ABSENT else 1
+    return 2 if not str(change.get("value") or "").strip() else 4
 
 
 def file_change_request(actor: Person, school: School, lesson: Lesson, *, changes: list[dict[str, Any]],
@@ -379,7 +463,7 @@ def file_change_request(actor: Person, school: School, lesson: Lesson, *, change
         raise ValidationFailed("Укажите перечень изменений и причину.", fields={
             **({"reason": ["Обязательное поле."]} if not reason.strip() else {}),
             **({"description": ["Обязательное поле."]} if not description.strip() else {})})
-    _validate_changes(lesson, changes)
+    changes = _clean_changes(lesson, changes)
     with transaction.atomic():
         request = ChangeRequest.objects.create(
             requested_by=actor, school_class=lesson.school_class, subject=lesson.subject, lesson=lesson,
@@ -403,29 +487,45 @@ def _decide(actor: Person, school: School, request_id: int) -> ChangeRequest:
 
 
 def approve_change_request(actor: Person, school: School, request_id: int, note: str = "") -> ChangeRequest:
-    """003 §2.3.3.2: the deputy applies the changes (each logged with the request) and marks it."""
+    """003 §2.3.3.2: the deputy applies the changes (each logged with the request) and marks it.
+    All or nothing: the changes are checked again as a whole, applied in a safe order (see
+    _apply_order: "mark, then clear the absence" works as listed either way), and any refusal
+    rolls every change back, naming the change that failed."""
     with transaction.atomic():
         request = _decide(actor, school, request_id)
         lesson = request.lesson
         assert lesson is not None
         ensure_year_open(lesson.school_class.year_id)
-        for change in request.changes:
-            if change["op"] == "mark":
-                work = Work.objects.get(pk=change["work"], lesson=lesson)
-                record_mark(actor, school, work, change["student"], change.get("value"), bypass_lock=True)
-            elif change["op"] == "attendance":
-                set_attendance(actor, school, lesson, change["student"], change.get("status") or None, bypass_lock=True)
-            else:
-                record_lesson(actor, school, LessonData(
-                    school_class=lesson.school_class, subject=lesson.subject, subgroup=lesson.subgroup, date=lesson.date,
-                    lesson_number=lesson.lesson_number, topic=change.get("topic"), done=change.get("done"),
-                    homework=change.get("homework")), bypass_lock=True)
+        try:
+            changes = _clean_changes(lesson, request.changes)
+        except ValidationFailed as exc:
+            raise ValidationFailed(f"Заявку нельзя применить: {exc.message}", code=exc.code, fields=exc.fields) from exc
+        numbered = sorted(enumerate(changes, start=1), key=lambda pair: (_apply_order(pair[1]), pair[0]))
+        for n, change in numbered:
+            try:
+                _apply_change(actor, school, lesson, change)
+            except DomainError as exc:
+                raise ValidationFailed(f"Заявку нельзя применить, ничего не изменено. Изменение {n}: {exc.message}",
+                                       code=exc.code, fields={"changes": [f"{n}: {exc.code}"]}) from exc
         request.status = ChangeRequestStatus.APPROVED
         request.decided_by, request.decided_at, request.decision_note = actor, timezone.now(), note.strip()
         request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         record(actor=actor, action="journal.change_request.approve", school=school, obj=request, reason=note,
                after={"status": request.status})
     return request
+
+
+def _apply_change(actor: Person, school: School, lesson: Lesson, change: dict[str, Any]) -> None:
+    if change["op"] == "mark":
+        work = Work.objects.get(pk=change["work"], lesson=lesson)
+        record_mark(actor, school, work, change["student"], change.get("value"), bypass_lock=True)
+    elif change["op"] == "attendance":
+        set_attendance(actor, school, lesson, change["student"], change.get("status") or None, bypass_lock=True)
+    else:
+        record_lesson(actor, school, LessonData(
+            school_class=lesson.school_class, subject=lesson.subject, subgroup=lesson.subgroup, date=lesson.date,
+            lesson_number=lesson.lesson_number, topic=change.get("topic"), done=change.get("done"),
+            homework=change.get("homework")), bypass_lock=True)
 
 
 def reject_change_request(actor: Person, school: School, request_id: int, note: str) -> ChangeRequest:

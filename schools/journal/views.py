@@ -406,11 +406,16 @@ def _grid_rows(grid: selectors.Grid, columns: list[selectors.GridColumn]) -> lis
     the column's work, lesson, weight and lock sit once in the header (the script reads them).
     Every cell value is a mark, «н»/«о», a number or a fixed class name: only names are escaped."""
     out = []
-    cols = [(c.work.pk if c.work is not None else None, c.lesson.pk, " d" if c.first else "") for c in columns]
+    cols = [(c.work.pk if c.work is not None else None, c.lesson.pk, " d" if c.first else "", c.lesson.subgroup_id) for c in columns]
+    members = grid.members
     for n, row in enumerate(grid.rows, start=1):
         parts = [f'<tr data-s="{row.student.pk}"><th scope="row">{n}. {escape(row.student.surname)} {escape(row.student.name)}</th>']
-        cells, attendance = row.cells, row.attendance
-        for work_id, lesson_id, first in cols:
+        cells, attendance, student_id = row.cells, row.attendance, row.student.pk
+        for work_id, lesson_id, first, subgroup_id in cols:
+            if subgroup_id is not None and student_id not in members.get(subgroup_id, ()):
+                # Another subgroup's lesson: not this student's, nothing to enter.
+                parts.append(f'<td class="na{first}" title="Урок другой подгруппы"></td>')
+                continue
             marks: list[Mark] | None = cells.get(work_id) if work_id is not None else None
             att = attendance.get(lesson_id)
             css = first

@@ -276,7 +276,7 @@
       cancel(cur);
       return;
     }
-    if (!editable) return;
+    if (!editable || cur.classList.contains("na")) return; // another subgroup's lesson
     if (e.key === "Delete" || e.key === "Backspace") {
       e.preventDefault();
       cancel(cur);
