@@ -567,3 +567,44 @@ def test_rules_circle_costs_constant_queries(mw: MW) -> None:
         rules.circle_of(parent, access, mw.school)
     assert len(ctx.captured_queries) == first
     assert Participant.objects.count() == 0
+
+
+# --- across schools ----------------------------------------------------------------------------------------------------
+
+def test_parent_in_two_schools_sees_both_inboxes_on_one_page(mw: MW, client_for: Any, grant: Any, make_person: Any) -> None:
+    """R-D06, R-P02: a parent with children in two schools writes to teachers of both and sees one
+    summary; the connection is back in `public` afterwards; the cost grows with schools, not messages."""
+    from tenants.db import current_schema
+
+    child_b = make_person("Бетова", "Алиса")
+    use_school(mw.school_b)
+    cls_b = make_class(8, "А", class_teacher=mw.teacher_b)
+    Enrolment.objects.create(student=child_b, school_class=cls_b, since=D(2026, 9, 1))
+    Guardianship.objects.create(parent=mw.parent, student=child_b)
+    use_public()
+    grant(mw.parent, Role.PARENT, mw.school_b)
+    use_school(mw.school_b)
+    services.start_conversation(fresh(mw.parent), mw.school_b, recipient_ids=[mw.teacher_b.pk], subject="", body="Вопрос в школе Б")
+    services.start_conversation(fresh(mw.teacher_b), mw.school_b, recipient_ids=[mw.parent.pk], subject="", body="Ответ из школы Б")
+    use_school(mw.school)
+    write(mw, mw.ct, [mw.parent], "Из школы А")
+    use_public()
+    client = client_for(mw.parent)
+    client.get("/messages/")
+    with CaptureQueriesContext(connection) as small:
+        html = client.get("/messages/").content.decode()
+    assert current_schema() == "public"
+    assert "Из школы А" in html and "Ответ из школы Б" in html
+    assert 'data-testid="unread-alpha">1<' in html and 'data-testid="unread-beta">1<' in html
+    summary = client.get("/api/v1/messages/summary/").json()
+    assert {s["school_slug"]: s["unread"] for s in summary} == {"alpha": 1, "beta": 1}
+    use_school(mw.school)
+    for i in range(15):
+        write(mw, mw.ct, [mw.parent], f"Ещё {i}")
+    use_public()
+    with CaptureQueriesContext(connection) as large:
+        client.get("/messages/")
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert 'data-testid="messages-all"' in client.get("/home/?all=1").content.decode()  # the school switcher links it
+    assert 'data-testid="nav-messages"' in html
+    assert client_for(mw.teacher_b).get("/messages/").status_code == 200

@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from accounts import api as accounts_api
 from accounts import school_api
 from district import api as district_api
+from messaging import across as messaging_across
 from roster import api as roster_api
 
 school_patterns: list[URLPattern | URLResolver] = [
@@ -27,6 +28,7 @@ school_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    path("messages/summary/", messaging_across.SummaryView.as_view(), name="api-messaging-summary"),
     path("auth/token/", accounts_api.ObtainTokenView.as_view(), name="api-token"),
     path("auth/tokens/", accounts_api.TokenListView.as_view(), name="api-tokens"),
     path("auth/tokens/<int:token_id>/", accounts_api.TokenDetailView.as_view(), name="api-token-detail"),

@@ -57,7 +57,7 @@ class MsgAttachmentOut(serializers.Serializer):
         return f"/api/v1/schools/{self.context['school'].slug}/messages/attachments/{obj.pk}/"
 
 
-class ConversationRowOut(serializers.Serializer):
+class MsgConversationRowOut(serializers.Serializer):
     id = serializers.IntegerField(source="conversation.pk")
     subject = serializers.CharField(source="conversation.subject")
     title = serializers.CharField()
@@ -68,7 +68,7 @@ class ConversationRowOut(serializers.Serializer):
     others = MsgPersonOut(many=True)
 
 
-class MessageOut(serializers.Serializer):
+class MsgMessageOut(serializers.Serializer):
     id = serializers.IntegerField(source="message.pk")
     author = MsgPersonOut(allow_null=True)
     body = serializers.CharField(source="message.body")
@@ -82,11 +82,11 @@ class MessageOut(serializers.Serializer):
         return MsgAttachmentOut(row.message.attachments.all(), many=True, context=self.context).data  # type: ignore[return-value]
 
 
-class ConversationOut(serializers.Serializer):
+class MsgConversationOut(serializers.Serializer):
     id = serializers.IntegerField(source="conversation.pk")
     subject = serializers.CharField(source="conversation.subject")
     participants = serializers.SerializerMethodField()
-    messages = MessageOut(many=True, source="rows")
+    messages = MsgMessageOut(many=True, source="rows")
     more_before = serializers.BooleanField()
 
     def get_participants(self, view: Any) -> list[dict[str, Any]]:
@@ -94,7 +94,7 @@ class ConversationOut(serializers.Serializer):
                 for p in view.participants if p.person_id in view.persons]
 
 
-class StartIn(serializers.Serializer):
+class MsgStartIn(serializers.Serializer):
     recipients = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=services.MAX_RECIPIENTS)
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     body = serializers.CharField(max_length=services.MAX_BODY)
@@ -102,27 +102,27 @@ class StartIn(serializers.Serializer):
                                         help_text="Файлы (multipart/form-data)")
 
 
-class ReplyIn(serializers.Serializer):
+class MsgReplyIn(serializers.Serializer):
     body = serializers.CharField(max_length=services.MAX_BODY)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list,
                                         help_text="Файлы (multipart/form-data)")
 
 
-class SentOut(serializers.Serializer):
+class MsgSentOut(serializers.Serializer):
     conversation_id = serializers.IntegerField()
     message_id = serializers.IntegerField()
 
 
-class ReadOut(serializers.Serializer):
+class MsgReadOut(serializers.Serializer):
     changed = serializers.BooleanField()
 
 
-class CandidateOut(serializers.Serializer):
+class MsgCandidateOut(serializers.Serializer):
     person = MsgPersonOut()
     reasons = serializers.ListField(child=serializers.CharField())
 
 
-class AnnouncementOut(serializers.Serializer):
+class MsgAnnouncementOut(serializers.Serializer):
     id = serializers.IntegerField(source="announcement.pk")
     title = serializers.CharField(source="announcement.title")
     body = serializers.CharField(source="announcement.body")
@@ -138,22 +138,22 @@ class AnnouncementOut(serializers.Serializer):
         return c.name if c else None
 
 
-class AnnouncementIn(serializers.Serializer):
+class MsgAnnouncementIn(serializers.Serializer):
     audience = serializers.ChoiceField(choices=Audience.choices)
     class_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=services.MAX_BODY)
 
 
-class CreatedOut(serializers.Serializer):
+class MsgCreatedOut(serializers.Serializer):
     id = serializers.IntegerField()
 
 
-class ReportIn(serializers.Serializer):
+class MsgReportIn(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class ReportOut(serializers.Serializer):
+class MsgReportOut(serializers.Serializer):
     id = serializers.IntegerField(source="report.pk")
     message_id = serializers.IntegerField(source="report.message_id")
     body = serializers.CharField(source="report.message.body")
@@ -165,11 +165,11 @@ class ReportOut(serializers.Serializer):
     resolution = serializers.CharField(source="report.resolution")
 
 
-class ResolveIn(serializers.Serializer):
+class MsgResolveIn(serializers.Serializer):
     resolution = serializers.CharField(max_length=500)
 
 
-class UnreadOut(serializers.Serializer):
+class MsgUnreadOut(serializers.Serializer):
     messages = serializers.IntegerField()
     announcements = serializers.IntegerField()
 
@@ -200,18 +200,18 @@ PARSERS = [JSONParser, MultiPartParser, FormParser]
 class ConversationListView(APIView):
     parser_classes = PARSERS
 
-    @extend_schema(tags=TAGS, summary="Мои переписки (новые сверху)", responses=ConversationRowOut(many=True),
+    @extend_schema(tags=TAGS, summary="Мои переписки (новые сверху)", responses=MsgConversationRowOut(many=True),
                    parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)])
     def get(self, request: Request, school_slug: str) -> Response:
         access_messaging(request)
         rows = selectors.inbox(me(request), limit=_int_param(request, "limit", 50, low=1), offset=_int_param(request, "offset", 0, high=10**6))
-        return Response(ConversationRowOut(rows, many=True).data)
+        return Response(MsgConversationRowOut(rows, many=True).data)
 
-    @extend_schema(tags=TAGS, summary="Начать переписку", request={"application/json": StartIn, "multipart/form-data": StartIn},
-                   responses={201: SentOut})
+    @extend_schema(tags=TAGS, summary="Начать переписку", request={"application/json": MsgStartIn, "multipart/form-data": MsgStartIn},
+                   responses={201: MsgSentOut})
     def post(self, request: Request, school_slug: str) -> Response:
         school, _, _ = access_messaging(request)
-        v = _valid(StartIn, _data(request))
+        v = _valid(MsgStartIn, _data(request))
         conversation = services.start_conversation(request.user, school, recipient_ids=v["recipients"], subject=v["subject"],  # type: ignore[arg-type]
                                                    body=v["body"], files=v["attachments"])
         message_id = conversation.messages.order_by("-pk").values_list("pk", flat=True).first()
@@ -219,35 +219,35 @@ class ConversationListView(APIView):
 
 
 class ConversationDetailView(APIView):
-    @extend_schema(tags=TAGS, summary="Переписка: сообщения с файлами и отметками о прочтении", responses=ConversationOut,
+    @extend_schema(tags=TAGS, summary="Переписка: сообщения с файлами и отметками о прочтении", responses=MsgConversationOut,
                    parameters=[OpenApiParameter("limit", int, description="Сколько последних сообщений (до 200)")])
     def get(self, request: Request, school_slug: str, conversation_id: int) -> Response:
         school, _, conversation = access_conversation(request, conversation_id)
         view = selectors.conversation_view(conversation, me(request), limit=_int_param(request, "limit", 200, low=1))
-        return Response(ConversationOut(view, context={"school": school}).data)
+        return Response(MsgConversationOut(view, context={"school": school}).data)
 
 
 class MessageCreateView(APIView):
     parser_classes = PARSERS
 
-    @extend_schema(tags=TAGS, summary="Ответить в переписке", request={"application/json": ReplyIn, "multipart/form-data": ReplyIn},
-                   responses={201: SentOut})
+    @extend_schema(tags=TAGS, summary="Ответить в переписке", request={"application/json": MsgReplyIn, "multipart/form-data": MsgReplyIn},
+                   responses={201: MsgSentOut})
     def post(self, request: Request, school_slug: str, conversation_id: int) -> Response:
         school, _, conversation = access_conversation(request, conversation_id)
-        v = _valid(ReplyIn, _data(request))
+        v = _valid(MsgReplyIn, _data(request))
         message = services.send_message(request.user, school, conversation, body=v["body"], files=v["attachments"])  # type: ignore[arg-type]
         return Response({"conversation_id": conversation.pk, "message_id": message.pk}, status=status.HTTP_201_CREATED)
 
 
 class ConversationReadView(APIView):
-    @extend_schema(tags=TAGS, summary="Отметить переписку прочитанной", request=None, responses=ReadOut)
+    @extend_schema(tags=TAGS, summary="Отметить переписку прочитанной", request=None, responses=MsgReadOut)
     def post(self, request: Request, school_slug: str, conversation_id: int) -> Response:
         school, _, conversation = access_conversation(request, conversation_id)
         return Response({"changed": services.mark_read(request.user, school, conversation)})  # type: ignore[arg-type]
 
 
 class RecipientsView(APIView):
-    @extend_schema(tags=TAGS, summary="Кому я могу написать", responses=CandidateOut(many=True),
+    @extend_schema(tags=TAGS, summary="Кому я могу написать", responses=MsgCandidateOut(many=True),
                    parameters=[OpenApiParameter("q", str, description="Поиск по ФИО"),
                                OpenApiParameter("class_id", int, description="Для сотрудников: обучающиеся и родители класса")])
     def get(self, request: Request, school_slug: str) -> Response:
@@ -256,11 +256,11 @@ class RecipientsView(APIView):
         class_id = request.query_params.get("class_id")
         found = selectors.candidates(circle, school, q=request.query_params.get("q", "")[:60],
                                      class_id=int(class_id) if class_id and class_id.isdigit() else None)
-        return Response(CandidateOut(found, many=True).data)
+        return Response(MsgCandidateOut(found, many=True).data)
 
 
 class UnreadView(APIView):
-    @extend_schema(tags=TAGS, summary="Сколько непрочитанных сообщений и объявлений", responses=UnreadOut)
+    @extend_schema(tags=TAGS, summary="Сколько непрочитанных сообщений и объявлений", responses=MsgUnreadOut)
     def get(self, request: Request, school_slug: str) -> Response:
         school, access, _ = access_messaging(request)
         return Response({"messages": selectors.unread_count(me(request)),
@@ -268,10 +268,10 @@ class UnreadView(APIView):
 
 
 class ReportMessageView(APIView):
-    @extend_schema(tags=TAGS, summary="Пожаловаться на сообщение администрации школы", request=ReportIn, responses={201: CreatedOut})
+    @extend_schema(tags=TAGS, summary="Пожаловаться на сообщение администрации школы", request=MsgReportIn, responses={201: MsgCreatedOut})
     def post(self, request: Request, school_slug: str, message_id: int) -> Response:
         school, _, message = access_message(request, message_id)
-        v = _valid(ReportIn, request.data)
+        v = _valid(MsgReportIn, request.data)
         report = services.report_abuse(request.user, school, message, reason=v["reason"])  # type: ignore[arg-type]
         return Response({"id": report.pk}, status=status.HTTP_201_CREATED)
 
@@ -289,34 +289,34 @@ class AttachmentView(APIView):
 # --- announcements ------------------------------------------------------------------------------------
 
 class AnnouncementListView(APIView):
-    @extend_schema(tags=TAGS, summary="Объявления для меня (новые сверху)", responses=AnnouncementOut(many=True),
+    @extend_schema(tags=TAGS, summary="Объявления для меня (новые сверху)", responses=MsgAnnouncementOut(many=True),
                    parameters=[OpenApiParameter("limit", int)])
     def get(self, request: Request, school_slug: str) -> Response:
         school, access, _ = access_messaging(request)
         rows = selectors.announcement_rows(selectors.announcements_for(request.user, access, school), me(request),  # type: ignore[arg-type]
                                            limit=_int_param(request, "limit", 50, low=1))
-        return Response(AnnouncementOut(rows, many=True).data)
+        return Response(MsgAnnouncementOut(rows, many=True).data)
 
     @extend_schema(tags=TAGS, summary="Опубликовать объявление (администрация — школе или классу; классный руководитель — своему классу)",
-                   request=AnnouncementIn, responses={201: CreatedOut})
+                   request=MsgAnnouncementIn, responses={201: MsgCreatedOut})
     def post(self, request: Request, school_slug: str) -> Response:
         school, _, _ = access_messaging(request)
-        v = _valid(AnnouncementIn, request.data)
+        v = _valid(MsgAnnouncementIn, request.data)
         item = services.publish_announcement(request.user, school, audience=v["audience"], class_id=v["class_id"],  # type: ignore[arg-type]
                                              title=v["title"], body=v["body"])
         return Response({"id": item.pk}, status=status.HTTP_201_CREATED)
 
 
 class AnnouncementDetailView(APIView):
-    @extend_schema(tags=TAGS, summary="Объявление", responses=AnnouncementOut)
+    @extend_schema(tags=TAGS, summary="Объявление", responses=MsgAnnouncementOut)
     def get(self, request: Request, school_slug: str, announcement_id: int) -> Response:
         school, access, item = access_announcement(request, announcement_id)
         rows = selectors.announcement_rows(selectors.announcements_for(request.user, access, school).filter(pk=item.pk), me(request))  # type: ignore[arg-type]
-        return Response(AnnouncementOut(rows[0]).data)
+        return Response(MsgAnnouncementOut(rows[0]).data)
 
 
 class AnnouncementReadView(APIView):
-    @extend_schema(tags=TAGS, summary="Отметить объявление прочитанным", request=None, responses=ReadOut)
+    @extend_schema(tags=TAGS, summary="Отметить объявление прочитанным", request=None, responses=MsgReadOut)
     def post(self, request: Request, school_slug: str, announcement_id: int) -> Response:
         school, _, item = access_announcement(request, announcement_id)
         return Response({"changed": services.mark_announcement_read(request.user, school, item)})  # type: ignore[arg-type]
@@ -325,18 +325,18 @@ class AnnouncementReadView(APIView):
 # --- the administration ----------------------------------------------------------------------------------
 
 class ReportListView(APIView):
-    @extend_schema(tags=TAGS, summary="Жалобы на сообщения (администрация)", responses=ReportOut(many=True),
+    @extend_schema(tags=TAGS, summary="Жалобы на сообщения (администрация)", responses=MsgReportOut(many=True),
                    parameters=[OpenApiParameter("open", bool, description="Только не рассмотренные")])
     def get(self, request: Request, school_slug: str) -> Response:
         access_reports(request)
         rows = selectors.report_rows(open_only=request.query_params.get("open") in ("1", "true"))
-        return Response(ReportOut(rows, many=True).data)
+        return Response(MsgReportOut(rows, many=True).data)
 
 
 class ReportResolveView(APIView):
-    @extend_schema(tags=TAGS, summary="Закрыть жалобу (администрация)", request=ResolveIn, responses=CreatedOut)
+    @extend_schema(tags=TAGS, summary="Закрыть жалобу (администрация)", request=MsgResolveIn, responses=MsgCreatedOut)
     def post(self, request: Request, school_slug: str, report_id: int) -> Response:
         school, _, report = access_report(request, report_id)
-        v = _valid(ResolveIn, request.data)
+        v = _valid(MsgResolveIn, request.data)
         services.resolve_report(request.user, school, report, resolution=v["resolution"])  # type: ignore[arg-type]
         return Response({"id": report.pk})
