@@ -293,3 +293,30 @@ def test_audit_log_pages_and_filters(school_a, school_b, make_person, grant, cli
     assert [row["action"] for row in r.json()["results"]] == ["probe.beta"]
     r = client_for(district_admin).get("/api/v1/district/audit/?date_from=not-a-date")
     assert r.status_code == 400 and "date_from" in r.json()["error"]["fields"]
+
+
+def test_batched_audit_records_commit_with_their_writes_and_vanish_with_a_failure(district_admin, django_assert_num_queries):
+    """R-A: a bulk operation's audit records go in one INSERT (audit.services.batched), inside the
+    savepoint of what they record: kept when it succeeds, dropped when it fails; a refused
+    access is never held back by a batch."""
+    from audit.services import batched, record, record_refusal
+
+    before = AuditRecord.objects.count()
+    with transaction.atomic():
+        with django_assert_num_queries(1), batched():
+            for n in range(5):
+                record(actor=district_admin, action=f"test.batch{n}")
+        with pytest.raises(ValueError), batched():
+            record(actor=district_admin, action="test.lost")
+            raise ValueError
+        with batched():
+            record(actor=district_admin, action="test.outer")
+            with pytest.raises(ValueError), batched():
+                record(actor=district_admin, action="test.inner_lost")
+                raise ValueError
+            with batched(keep=False):
+                record(actor=district_admin, action="test.dry_run")
+            record_refusal(actor=None, school=None, what="/s/x/", reason="test")
+            assert AuditRecord.objects.filter(action="access.refused").count() == 1  # written at once
+    actions = set(AuditRecord.objects.values_list("action", flat=True)[before:])
+    assert actions == {*(f"test.batch{n}" for n in range(5)), "test.outer", "access.refused"}

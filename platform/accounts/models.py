@@ -11,6 +11,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from .roles import DISTRICT_ROLES, Role
@@ -66,7 +67,12 @@ class Person(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = "человек"
         verbose_name_plural = "люди"
-        indexes = [models.Index(fields=["surname", "name"])]
+        indexes = [
+            models.Index(fields=["surname", "name"]),
+            # Matching a person by name and date of birth (find_or_create_person, imports): the
+            # lookups are case-insensitive (UPPER(...) = UPPER(...)), so the index is on UPPER too.
+            models.Index(Upper("surname"), Upper("name"), "birth_date", name="person_match_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -101,14 +101,23 @@ def create_person(actor: Person, data: PersonData, *, school: School | None) -> 
 
 
 def _insert_person(actor: Person, clean: PersonData, school: School | None) -> Person:
-    with transaction.atomic():
+    # No savepoint of its own: nothing inside raises an error a caller would catch and go on
+    # after (a DomainError is raised before; a database error is not caught by anybody).
+    with transaction.atomic(savepoint=False):
         person = Person.objects.create_user(
             login=clean.login or _unique_login(clean.surname, clean.name, clean.patronymic),
             surname=clean.surname, name=clean.name, patronymic=clean.patronymic, email=clean.email,
             sex=clean.sex, birth_date=clean.birth_date,
         )
         record(actor=actor, action="person.create", school=school, obj=person, after=snapshot(person, PERSON_AUDITED))
+    person._just_created = True  # type: ignore[attr-defined]  # see just_created()
     return person
+
+
+def just_created(person: Person) -> bool:
+    """True for the instance `find_or_create_person`/`create_person` returned from an insert:
+    such a person has no enrolment, link or role anywhere yet, so services skip looking."""
+    return bool(getattr(person, "_just_created", False))
 
 
 def clean_person_data(data: PersonData) -> PersonData:

@@ -3,9 +3,12 @@ own transaction, so the change and its record commit or roll back together."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
@@ -18,6 +21,38 @@ from .models import AuditRecord
 if TYPE_CHECKING:
     from accounts.models import Person
     from tenants.models import School
+
+
+# Records made inside `batched()` wait here and are inserted together when it ends.
+_batch: contextvars.ContextVar[list[AuditRecord] | None] = contextvars.ContextVar("audit_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched(*, keep: bool = True) -> Iterator[None]:
+    """Records made inside go to the database in one INSERT when the block ends normally, so a
+    bulk operation (an import row writes ten records) costs one round trip instead of ten.
+    Use it INSIDE the transaction (or savepoint) of the writes it records: the records then
+    commit or roll back with them. On an exception they are dropped, as the rollback that
+    follows would drop them. `keep=False` drops them anyway (a dry run that is rolled back)."""
+    outer = _batch.get()
+    if outer is not None:  # already batching: the outer block inserts, minus what failed here
+        mark = len(outer)
+        try:
+            yield
+        except BaseException:
+            del outer[mark:]
+            raise
+        if not keep:
+            del outer[mark:]
+        return
+    pending: list[AuditRecord] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if keep and pending:
+        AuditRecord.objects.bulk_create(pending)
 
 
 def _jsonable(value: Any) -> Any:
@@ -73,13 +108,25 @@ def record(
         ip=meta.ip,
         channel=meta.channel,
     )
-    entry.save(using=None)
+    pending = _batch.get()
+    if pending is not None:
+        pending.append(entry)
+    else:
+        entry.save(using=None)
     return entry
 
 
 def record_refusal(*, actor: Person | None, school: School | None, what: str, reason: str = "") -> None:
     """A refused access attempt. Called by the view layer once the action's
-    transaction (if any) has rolled back, so the record itself is never lost."""
+    transaction (if any) has rolled back, so the record itself is never lost (never batched)."""
+    token = _batch.set(None)
+    try:
+        _record_refusal(actor=actor, school=school, what=what, reason=reason)
+    finally:
+        _batch.reset(token)
+
+
+def _record_refusal(*, actor: Person | None, school: School | None, what: str, reason: str) -> None:
     with transaction.atomic():
         record(
             actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,

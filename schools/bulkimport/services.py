@@ -29,7 +29,7 @@ from django.utils import timezone
 from accounts.roles import Perm
 from accounts.selectors import access_for
 from accounts.services import ensure_writable
-from audit.services import record
+from audit.services import batched, record
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from tenants.db import current_schema
 
@@ -188,7 +188,7 @@ def _run(job: ImportJob, kind: Kind, actor: Person, school: School, table: Table
             seen: dict[Any, int] = {}
             for done, (number, values) in enumerate(data_rows, start=1):
                 row = Row(number, values, header, columns)
-                result.rows.append(_one_row(kind, actor, school, row, ctx, seen))
+                result.rows.append(_one_row(kind, actor, school, row, ctx, seen, write=write))
                 if progress is not None:
                     progress.tick(done)
             if not write:
@@ -201,7 +201,8 @@ def _run(job: ImportJob, kind: Kind, actor: Person, school: School, table: Table
     return result
 
 
-def _one_row(kind: Kind, actor: Person, school: School, row: Row, ctx: Any, seen: dict[Any, int]) -> dict[str, Any]:
+def _one_row(kind: Kind, actor: Person, school: School, row: Row, ctx: Any, seen: dict[Any, int], *,
+             write: bool) -> dict[str, Any]:
     """One row: read it, refuse a repeat of an earlier row, then write it through the
     services in a savepoint (rolled back on any refusal, so a row is all or nothing)."""
     entry: dict[str, Any] = {"row": row.number, "label": kind.label(row)}
@@ -212,7 +213,9 @@ def _one_row(kind: Kind, actor: Person, school: School, row: Row, ctx: Any, seen
         row.error(None, f"Повторяет строку {repeated} файла.")
     if not row.errors:
         try:
-            with transaction.atomic():
+            # The row's audit records go in one INSERT at its end, inside its savepoint; a dry
+            # run (the check, rolled back anyway) skips them.
+            with transaction.atomic(), batched(keep=write):
                 outcome = kind.apply(actor, school, row, data, ctx)
                 if row.errors:
                     raise RowRejected

@@ -37,6 +37,7 @@ from accounts.services import (
     ensure_writable,
     find_or_create_person,
     grant_role,
+    just_created,
 )
 from audit.services import record, snapshot
 from core.errors import PermissionDenied, ValidationFailed
@@ -113,14 +114,14 @@ def _require_minimum(data: PersonData) -> None:
     _raise_first(errors)
 
 
-def _person_for(actor: Person, school: School, who: Person | PersonData) -> Person:
+def _person_for(actor: Person, school: School, who: Person | PersonData) -> tuple[Person, bool]:
+    """(person, created): a person made just now has no enrolment, link or role to look for."""
     if isinstance(who, Person):
-        return who
+        return who, just_created(who)
     # An existing account named by its login is taken as it is; anybody else needs the minimum.
     if not (who.login and Person.objects.filter(login=Person.normalize_login(who.login)).exists()):
         _require_minimum(who)
-    person, _ = find_or_create_person(actor, replace(who, email=""), school)
-    return person
+    return find_or_create_person(actor, replace(who, email=""), school)
 
 
 def _update_minimum(actor: Person, school: School, person: Person, data: PersonData) -> None:
@@ -195,11 +196,11 @@ def _clean_card(card: CardData, settings: PersonalDataSettings) -> dict[str, str
     return values
 
 
-def _save_card(actor: Person, school: School, person: Person, card: CardData) -> None:
+def _save_card(actor: Person, school: School, person: Person, card: CardData, *, new_person: bool = False) -> None:
     values = _clean_card(card, PersonalDataSettings.current())
     if not values:
         return
-    existing = PersonCard.objects.select_for_update().filter(person=person).first()
+    existing = None if new_person else PersonCard.objects.select_for_update().filter(person=person).first()
     obj = existing or PersonCard(person=person)
     changed = sorted(name for name, value in values.items() if getattr(obj, name) != value)
     if not changed:
@@ -240,14 +241,16 @@ def save_family_card(actor: Person, school: School, person: Person, *, data: Per
 
 
 # --- memberships that follow the roster ---------------------------------------------------------
+# Building blocks for movement services here and in schoolyear (closing a year). They check no
+# rights: the calling service has, inside its own transaction.
 
-def _ensure_membership(actor: Person, school: School, person: Person, role: str, since: dt.date, reason: str,
-                       class_id: int | None = None) -> None:
+def ensure_membership(actor: Person, school: School, person: Person, role: str, since: dt.date, reason: str,
+                       class_id: int | None = None, *, new_person: bool = False) -> None:
     """R-A05: the role starts on the order's date, so the overdue-accounts list counts from it."""
     today = timezone.localdate()
     live = Membership.objects.filter(person=person, school=school, role=role, class_id=class_id).filter(
         Q(until__isnull=True) | Q(until__gte=today))
-    if live.exists():
+    if not new_person and live.exists():
         return
     membership = Membership.objects.create(person=person, school=school, role=role, class_id=class_id, since=since,
                                            granted_by=actor)
@@ -256,7 +259,8 @@ def _ensure_membership(actor: Person, school: School, person: Person, role: str,
     forget_access(person)
 
 
-def _end_memberships(actor: Person, school: School, rows: Iterable[Membership], last_day: dt.date, reason: str) -> None:
+def end_memberships(actor: Person, school: School, rows: Iterable[Membership], last_day: dt.date, reason: str) -> None:
+    """Ends each role on `last_day` (never before it began), each audited."""
     for membership in rows:
         before = snapshot(membership, MEMBERSHIP_AUDITED)
         membership.until = max(last_day, membership.since)
@@ -265,11 +269,12 @@ def _end_memberships(actor: Person, school: School, rows: Iterable[Membership], 
                after=snapshot(membership, MEMBERSHIP_AUDITED), reason=reason)
 
 
-def _live(qs: Any, last_day: dt.date) -> Any:
+def live_for_update(qs: Any, last_day: dt.date) -> Any:
+    """The memberships of `qs` still running after `last_day`, locked."""
     return qs.select_for_update(of=("self",)).filter(Q(until__isnull=True) | Q(until__gt=last_day))
 
 
-def _end_parent_roles_without_children(actor: Person, school: School, parent_ids: Iterable[int], last_day: dt.date,
+def end_parent_roles_without_children(actor: Person, school: School, parent_ids: Iterable[int], last_day: dt.date,
                                        reason: str) -> None:
     """A parent keeps their role while one of their children studies here."""
     parent_ids = set(parent_ids)
@@ -277,8 +282,8 @@ def _end_parent_roles_without_children(actor: Person, school: School, parent_ids
     still = set(Guardianship.objects.filter(parent_id__in=parent_ids, student_id__in=studying).values_list("parent_id", flat=True))
     gone = parent_ids - still
     if gone:
-        rows = _live(Membership.objects.filter(school=school, role=Role.PARENT, person_id__in=gone), last_day)
-        _end_memberships(actor, school, rows, last_day, reason)
+        rows = live_for_update(Membership.objects.filter(school=school, role=Role.PARENT, person_id__in=gone), last_day)
+        end_memberships(actor, school, rows, last_day, reason)
 
 
 # --- classes (R-Y02) ---------------------------------------------------------------------------
@@ -329,12 +334,12 @@ def _appoint_class_teacher(actor: Person, school: School, school_class: SchoolCl
     the old class teacher's role ends yesterday, the new one's starts today."""
     today = timezone.localdate()
     reason = f"Классный руководитель {school_class}"
-    old = _live(Membership.objects.filter(school=school, role=Role.CLASS_TEACHER, class_id=school_class.pk), today - ONE_DAY)
+    old = live_for_update(Membership.objects.filter(school=school, role=Role.CLASS_TEACHER, class_id=school_class.pk), today - ONE_DAY)
     if teacher is not None:
         old = old.exclude(person=teacher)
-    _end_memberships(actor, school, list(old), today - ONE_DAY, reason)
+    end_memberships(actor, school, list(old), today - ONE_DAY, reason)
     if teacher is not None:
-        _ensure_membership(actor, school, teacher, Role.CLASS_TEACHER, today, reason, class_id=school_class.pk)
+        ensure_membership(actor, school, teacher, Role.CLASS_TEACHER, today, reason, class_id=school_class.pk)
 
 
 def create_class(actor: Person, school: School, data: ClassData, *, year: AcademicYear | None = None) -> SchoolClass:
@@ -612,8 +617,8 @@ def enrol_student(actor: Person, school: School, student: Person | PersonData, s
         the_order = _order_for(actor, school, order, (OrderKind.ENROL,))
         day = on or the_order.date
         _check_in_year(day, school_class)
-        person = _person_for(actor, school, student)
-        current = _open_enrolment(person)
+        person, new = _person_for(actor, school, student)
+        current = None if new else _open_enrolment(person)
         if current is not None:
             where = current.school_class
             if where.grade == school_class.grade:
@@ -621,7 +626,8 @@ def enrol_student(actor: Person, school: School, student: Person | PersonData, s
                                             "оформите перевод, а не зачисление.", code="already_enrolled")
             raise _fail("school_class", f"{person.short_name} уже обучается в {where}: обучающийся не может быть в двух "
                                         "классах сразу — оформите перевод или выбытие.", code="already_enrolled")
-        last = Enrolment.objects.filter(student=person, until__gte=day).select_related("school_class").order_by("-until").first()
+        last = None if new else (Enrolment.objects.filter(student=person, until__gte=day).select_related("school_class")
+                                 .order_by("-until").first())
         if last is not None:
             raise _fail("on", f"До {last.until:%d.%m.%Y} {person.short_name} числится в {last.school_class}: "
                               "зачисление должно быть позже.", code="overlapping_dates")
@@ -633,9 +639,9 @@ def enrol_student(actor: Person, school: School, student: Person | PersonData, s
                                         "классах сразу.", code="already_enrolled") from exc
         record(actor=actor, action="student.enrol", school=school, obj=enrolment, object_repr=f"{person.short_name} → {school_class}",
                after=snapshot(enrolment, ENROLMENT_AUDITED))
-        _ensure_membership(actor, school, person, Role.STUDENT, the_order.date, f"Зачисление: {the_order}")
+        ensure_membership(actor, school, person, Role.STUDENT, the_order.date, f"Зачисление: {the_order}", new_person=new)
         if card is not None:
-            _save_card(actor, school, person, card)
+            _save_card(actor, school, person, card, new_person=new)
     return enrolment
 
 
@@ -696,10 +702,10 @@ def leave_school(actor: Person, school: School, student: Person, *, order: Movem
                object_repr=f"{student.short_name}: выбыл из {current.school_class}", before=before,
                after=snapshot(current, ENROLMENT_AUDITED))
         reason = f"Выбытие: {the_order}"
-        _end_memberships(actor, school, _live(Membership.objects.filter(school=school, role=Role.STUDENT, person=student),
+        end_memberships(actor, school, live_for_update(Membership.objects.filter(school=school, role=Role.STUDENT, person=student),
                                               day - ONE_DAY), day - ONE_DAY, reason)
         parents = Guardianship.objects.filter(student=student).values_list("parent_id", flat=True)
-        _end_parent_roles_without_children(actor, school, parents, day - ONE_DAY, reason)
+        end_parent_roles_without_children(actor, school, parents, day - ONE_DAY, reason)
     return current
 
 
@@ -719,18 +725,19 @@ def add_guardian(actor: Person, school: School, student: Person, parent: Person 
     if selectors.current_enrolment(student.pk) is None:
         raise _fail("student_id", f"{student.short_name} сейчас не обучается в школе.", code="not_enrolled")
     with transaction.atomic():
-        person = _person_for(actor, school, parent)
+        person, new = _person_for(actor, school, parent)
         if person.pk == student.pk:
             raise _fail("parent", "Обучающийся не может быть своим законным представителем.")
-        if Guardianship.objects.filter(parent=person, student=student).exists():
+        if not new and Guardianship.objects.filter(parent=person, student=student).exists():
             raise _fail("parent", f"{person.short_name} уже указан(а) среди законных представителей.", code="duplicate")
         link = Guardianship.objects.create(parent=person, student=student, kind=kind)
         record(actor=actor, action="guardian.add", school=school, obj=link,
                object_repr=f"{person.short_name} — {link.get_kind_display()} {student.short_name}",
                after=snapshot(link, GUARDIAN_AUDITED))
-        _ensure_membership(actor, school, person, Role.PARENT, timezone.localdate(), f"Законный представитель: {student.short_name}")
+        ensure_membership(actor, school, person, Role.PARENT, timezone.localdate(), f"Законный представитель: {student.short_name}",
+                           new_person=new)
         if card is not None:
-            _save_card(actor, school, person, card)
+            _save_card(actor, school, person, card, new_person=new)
     return link
 
 
@@ -743,7 +750,7 @@ def remove_guardian(actor: Person, school: School, link: Guardianship) -> None:
         record(actor=actor, action="guardian.remove", school=school, obj=link, before=snapshot(link, GUARDIAN_AUDITED))
         parent_id = link.parent_id
         link.delete()
-        _end_parent_roles_without_children(actor, school, [parent_id], timezone.localdate() - ONE_DAY,
+        end_parent_roles_without_children(actor, school, [parent_id], timezone.localdate() - ONE_DAY,
                                            "Связь с обучающимся удалена")
 
 
@@ -796,7 +803,7 @@ def hire_staff(actor: Person, school: School, person: Person | PersonData, card:
     if values["hired_on"] is None:
         raise _fail("hired_on", "Укажите дату приказа о приёме на работу.")
     with transaction.atomic():
-        staff = _person_for(actor, school, person)
+        staff, _ = _person_for(actor, school, person)
         if Membership.objects.current().filter(school=school, person=staff, role__in=[r.value for r in STAFF_ROLES]).exists():
             raise ValidationFailed(f"{staff.short_name} уже работает в школе: откройте его карточку.", code="already_staff")
         grant_role(actor, staff, role, school=school, since=values["hired_on"],

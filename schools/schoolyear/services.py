@@ -772,7 +772,7 @@ def _follow_roles(actor: Person, school: School, old: AcademicYear, new: Academi
     from accounts.models import Membership, Person
     from accounts.roles import Role
     from roster.models import Guardianship
-    from roster.services import _end_memberships, _end_parent_roles_without_children, _ensure_membership, _live
+    from roster.services import end_memberships, end_parent_roles_without_children, ensure_membership, live_for_update
 
     last_day = old.ends_on
     graduates = set(summary.old_class_of) - set(summary.destination)
@@ -780,19 +780,19 @@ def _follow_roles(actor: Person, school: School, old: AcademicYear, new: Academi
     families = Membership.objects.filter(school=school, role__in=[Role.STUDENT, Role.PARENT], person_id__in=graduates | parents)
     live_before = families.filter(Q(until__isnull=True) | Q(until__gt=last_day)).count()
     reason = f"Выпуск: закрытие учебного года {old.name}"
-    _end_memberships(actor, school, _live(Membership.objects.filter(school=school, role=Role.STUDENT, person_id__in=graduates),
+    end_memberships(actor, school, live_for_update(Membership.objects.filter(school=school, role=Role.STUDENT, person_id__in=graduates),
                                           last_day), last_day, reason)
-    _end_parent_roles_without_children(actor, school, parents, last_day, reason)
+    end_parent_roles_without_children(actor, school, parents, last_day, reason)
     ended = live_before - families.filter(Q(until__isnull=True) | Q(until__gt=last_day)).count()
 
-    teachers = list(_live(Membership.objects.filter(school=school, role=Role.CLASS_TEACHER,
+    teachers = list(live_for_update(Membership.objects.filter(school=school, role=Role.CLASS_TEACHER,
                                                     class_id__in=list(summary.class_map) + list(summary.ended_classes)), last_day))
-    _end_memberships(actor, school, teachers, last_day, f"Закрытие учебного года {old.name}")
+    end_memberships(actor, school, teachers, last_day, f"Закрытие учебного года {old.name}")
     follows = {m.person_id: summary.class_map[m.class_id] for m in teachers
                if m.class_id in summary.class_map and summary.class_map[m.class_id].class_teacher_id == m.person_id}
     since = min(today(), new.starts_on)
     for person in Person.objects.filter(pk__in=list(follows)):
         school_class = follows[person.pk]
-        _ensure_membership(actor, school, person, Role.CLASS_TEACHER, since, f"Классный руководитель {school_class} в {new.name}",
+        ensure_membership(actor, school, person, Role.CLASS_TEACHER, since, f"Классный руководитель {school_class} в {new.name}",
                            class_id=school_class.pk)
     return ended

@@ -43,6 +43,20 @@ NAMED_STAFF = [
     ("uchitel", Role.TEACHER, "Лебедева", "Ольга", "Николаевна"),
     ("klruk", Role.CLASS_TEACHER, "Козлов", "Дмитрий", "Игоревич"),
 ]
+# Staff cards (R-A07): login prefix → (position, category, functions, diploma speciality).
+NAMED_CARDS = {
+    "director": ("Директор", "высшая", "руководство школой", "учитель истории и обществознания"),
+    "zavuch": ("Заместитель директора по учебно-воспитательной работе", "высшая", "контроль ведения ЭЖ",
+               "учитель математики"),
+    "admin": ("Заместитель директора по информатизации", "первая", "администратор ЭЖ", "учитель информатики"),
+    "uchitel": ("Учитель", "высшая", "учитель математики", "учитель математики и физики"),
+    "klruk": ("Учитель", "первая", "учитель русского языка и литературы, классный руководитель",
+              "учитель русского языка и литературы"),
+}
+SPECIALITIES = ["учитель русского языка и литературы", "учитель математики", "учитель истории", "учитель биологии",
+                "учитель английского языка", "учитель физической культуры", "учитель начальных классов",
+                "учитель физики", "учитель химии", "учитель географии", "учитель информатики"]
+CATEGORIES = ["высшая", "первая", "соответствие занимаемой должности", ""]
 
 
 def _seed_other_apps(ctx: dict[str, Any]) -> None:
@@ -117,7 +131,9 @@ class Command(BaseCommand):
                                                      director_name="Соколова Елена Викторовна"))
             named = {}
             for prefix, role, surname, name, patronymic in NAMED_STAFF:
-                person = self._person(f"{prefix}.{index}", surname, name, patronymic, named=True)
+                sex = "f" if patronymic.endswith("на") else "m"
+                birth = dt.date(1970 + 3 * index + len(prefix), index + 2, 10 + len(surname))
+                person = self._person(f"{prefix}.{index}", surname, name, patronymic, named=True, sex=sex, birth=birth)
                 named[prefix] = person
                 if role != Role.CLASS_TEACHER:
                     self._member(person, role, school)
@@ -129,6 +145,7 @@ class Command(BaseCommand):
                 OrderKind,
                 PersonalDataSettings,
                 SchoolClass,
+                StaffCard,
             )
             from schoolyear import demo as year_demo
 
@@ -155,12 +172,21 @@ class Command(BaseCommand):
             for teacher in teachers:
                 memberships.append(Membership(person=teacher, school=school, role=Role.TEACHER, since=dt.date(2026, 9, 1)))
             memberships.append(Membership(person=named["klruk"], school=school, role=Role.TEACHER, since=dt.date(2026, 9, 1)))
+            hired = dt.date(2026, 8, 28)
+            cards = [StaffCard(person=named[prefix], position=pos, category=cat, functions=fn, diploma_speciality=dip,
+                               hired_on=hired - dt.timedelta(days=365 * (3 + i)), hire_order_number=f"{12 + i}-к")
+                     for i, (prefix, (pos, cat, fn, dip)) in enumerate(NAMED_CARDS.items())]
+            cards += [StaffCard(person=t, position="Учитель", category=self.rng.choice(CATEGORIES),
+                                diploma_speciality=self.rng.choice(SPECIALITIES), functions="учитель",
+                                hired_on=hired - dt.timedelta(days=self.rng.randint(0, 20) * 365), hire_order_number=f"{30 + i}-к")
+                      for i, t in enumerate(teachers)]
+            StaffCard.objects.bulk_create(cards)
             students_all: list[Person] = []
             for school_class in classes:
                 students = [self._random_person(self.rng.choice("mf"), 2026 - 6 - school_class.grade) for _ in range(per_class)]
                 if school_class.grade == 5 and school_class.letter == "А":
                     students[0] = Person(login=f"uchenik.{index}", surname="Смирнов", name="Артём", patronymic="Олегович", sex="m",
-                                         birth_date=dt.date(2015, 3, 14), password=self.password_hash, credentials_set_at=timezone.now())
+                                         birth_date=dt.date(2015, 3, 13 + index), password=self.password_hash, credentials_set_at=timezone.now())
                 students = self._bulk_people(students, f"s{index}")
                 students_all.extend(students)
                 Enrolment.objects.bulk_create([Enrolment(student=s, school_class=school_class, since=dt.date(2026, 9, 1), order_in=enrol_order)
@@ -174,7 +200,7 @@ class Command(BaseCommand):
                     parents.append((p, student, kind))
             first = next(i for i, (_, s, _) in enumerate(parents) if s.login == f"uchenik.{index}")
             demo_parent = Person(login=f"roditel.{index}", surname="Смирнова", name="Татьяна", patronymic="Андреевна", sex="f",
-                                 birth_date=dt.date(1986, 5, 20), password=self.password_hash, credentials_set_at=timezone.now())
+                                 birth_date=dt.date(1986, 5, 19 + index), password=self.password_hash, credentials_set_at=timezone.now())
             parents[first] = (demo_parent, parents[first][1], "mother")
             saved = self._bulk_people([p for p, _, _ in parents], f"p{index}")
             Guardianship.objects.bulk_create([Guardianship(parent=p, student=s, kind=k) for p, (_, s, k) in zip(saved, parents, strict=True)])
@@ -205,17 +231,18 @@ class Command(BaseCommand):
         schools = {s.slug: s for s in School.objects.filter(slug__in=["sosh-1", "gimnaziya-2"])}
         if len(schools) < 2:
             return
-        teacher = self._person("uchitel.dvuh", "Николаев", "Игорь", "Семёнович", named=True)
+        teacher = self._person("uchitel.dvuh", "Николаев", "Игорь", "Семёнович", named=True, sex="m", birth=dt.date(1979, 11, 2))
         self._member(teacher, Role.TEACHER, schools["sosh-1"])
         self._member(teacher, Role.TEACHER, schools["gimnaziya-2"])
-        parent = self._person("roditel.dvuh", "Орлова", "Светлана", "Юрьевна", named=True)
+        parent = self._person("roditel.dvuh", "Орлова", "Светлана", "Юрьевна", named=True, sex="f", birth=dt.date(1984, 7, 9))
         from roster.models import Enrolment, Guardianship, MovementOrder, SchoolClass
 
         for slug, grade in (("sosh-1", 3), ("gimnaziya-2", 8)):
             school = schools[slug]
             use_school(school)
             login = f"orlov.{slug}"
-            child = self._person(login, "Орлов", "Максим" if grade == 3 else "Алиса", "Игоревич" if grade == 3 else "Игоревна", named=True, sex="m" if grade == 3 else "f")
+            child = self._person(login, "Орлов", "Максим" if grade == 3 else "Алиса", "Игоревич" if grade == 3 else "Игоревна", named=True, sex="m" if grade == 3 else "f",
+                                birth=dt.date(2026 - 7 - grade, 4 if grade == 3 else 10, 17))
             school_class = SchoolClass.objects.filter(grade=grade).order_by("letter").first()
             if school_class and not Enrolment.objects.filter(student=child).exists():
                 Enrolment.objects.create(student=child, school_class=school_class, since=dt.date(2026, 9, 1),
