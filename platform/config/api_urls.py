@@ -28,6 +28,7 @@ school_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    path("notify/", include("notify.api_urls")),
     path("messages/summary/", messaging_across.SummaryView.as_view(), name="api-messaging-summary"),
     path("auth/token/", accounts_api.ObtainTokenView.as_view(), name="api-token"),
     path("auth/tokens/", accounts_api.TokenListView.as_view(), name="api-tokens"),

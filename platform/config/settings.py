@@ -47,6 +47,7 @@ SHARED_APPS = [
     "audit",
     "district",
     "public_portal",
+    "notify",  # informing families: daily summary, immediate notices, the outbox (R-D03, R-D09)
 ]
 TENANT_APPS = [
     # Source root schools/: apps that live inside each school's schema.
@@ -249,6 +250,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Synced into django-celery-beat's tables when beat starts (DatabaseScheduler).
+CELERY_BEAT_SCHEDULE = {
+    # Each family's summary goes out at the time they chose; the builder looks every 5 minutes.
+    "notify-build-summaries": {"task": "notify.tasks.build_due_summaries", "schedule": 300.0},
+    # The outbox sender (also woken right after a notice is queued).
+    "notify-send-pending": {"task": "notify.tasks.send_pending", "schedule": 60.0},
+}
 
 # --- E-mail --------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -258,6 +266,12 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "zhurnal@localhost")
+# Informing families (platform/notify): links in letters, and Web Push (off without VAPID keys).
+NOTIFY_SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+NOTIFY_PUSH_ENABLED = env_bool("NOTIFY_PUSH_ENABLED", False)
+NOTIFY_VAPID_PUBLIC_KEY = env_str("NOTIFY_VAPID_PUBLIC_KEY", "")
+NOTIFY_VAPID_PRIVATE_KEY = env_str("NOTIFY_VAPID_PRIVATE_KEY", "")
+NOTIFY_VAPID_SUBJECT = env_str("NOTIFY_VAPID_SUBJECT", "mailto:" + DEFAULT_FROM_EMAIL)
 
 # --- Security (production defaults; the run command relaxes them for local http) -----
 SECURE_SSL = env_bool("SECURE_SSL", not DEBUG)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", portal_views.landing, name="landing"),
     path("", include("accounts.urls")),
     path("district/", include("district.urls")),
+    path("notify/", include("notify.urls")),
     path("messages/", include("messaging.family_urls")),
     path("s/<slug:school_slug>/", include("config.school_urls")),
     path("api/v1/", include("config.api_urls")),

@@ -1,0 +1,52 @@
+"""Immediate notices, hooked onto the journal's saves (the journal itself is not edited).
+
+Each handler writes the notices into the outbox inside the journal's own transaction (the
+school schema's search path reaches the public tables), so a notice exists if and only if its
+cause was committed; after the commit it only nudges the sender. The teacher's notebook
+(journal.NotebookEntry, R-J10) has no handler: it never produces a notice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from tenants.db import current_schema
+
+from . import immediate
+
+
+def _school() -> Any:
+    """The school whose schema the journal write runs in (None in public)."""
+    tenant = getattr(connection, "tenant", None)
+    return tenant if tenant is not None and getattr(tenant, "pk", None) and current_schema() != "public" else None
+
+
+@receiver(post_save, sender="journal.Attendance", dispatch_uid="notify.unexcused_absence")
+def attendance_saved(sender: Any, instance: Any, created: bool, update_fields: Any = None, raw: bool = False, **kwargs: Any) -> None:
+    """R-D03: a parent who asked for it hears of an unexcused absence as soon as the class
+    teacher records the reason."""
+    if raw or instance.status != "absent" or instance.reason != "unexcused":
+        return
+    if update_fields is not None and "reason" not in update_fields:
+        return
+    school = _school()
+    if school is None:
+        return
+    if immediate.unexcused_absence(school, instance, timezone.now()):
+        transaction.on_commit(immediate.kick)
+
+
+@receiver(post_save, sender="journal.PeriodMark", dispatch_uid="notify.final_mark")
+def period_mark_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    """R-D05 (003 §4.4): period, year, exam and final marks reach the family with a notice."""
+    if raw:
+        return
+    school = _school()
+    if school is None:
+        return
+    if immediate.final_mark(school, instance, timezone.now()):
+        transaction.on_commit(immediate.kick)

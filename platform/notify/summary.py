@@ -1,0 +1,198 @@
+"""The daily summary (R-D03, 003 §4.2: informing is daily): for each family person whose chosen
+time has come and who has had no summary today, the marks, absences and homework of their
+children entered since their previous summary, across every school of theirs.
+
+Per school it runs a fixed number of queries (guardianship, enrolments, marks, absences,
+lessons with homework, subgroup members), whatever the number of families; the teacher's
+notebook (journal.NotebookEntry, R-J10) is never read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from accounts.models import Person
+from tenants.db import use_public, use_school
+from tenants.models import School
+
+from .family import children_in_schema, family_memberships
+from .models import Notice, NoticeKind
+from .outbox import Draft, enqueue, settings_of
+
+LOOKBACK = dt.timedelta(days=7)  # a family away for longer starts afresh, not with a month of marks
+CHUNK = 1000
+
+
+@dataclass
+class ChildNews:
+    student_id: int
+    school: str
+    marks: list[dict[str, Any]] = field(default_factory=list)
+    absences: list[dict[str, Any]] = field(default_factory=list)
+    homework: list[dict[str, Any]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.marks or self.absences or self.homework)
+
+
+@dataclass
+class BuildResult:
+    considered: int = 0
+    created: int = 0
+    empty: int = 0
+
+
+def site_url() -> str:
+    return str(getattr(settings, "NOTIFY_SITE_URL", "http://localhost:8000")).rstrip("/")
+
+
+def build_summaries(now: dt.datetime | None = None, *, person_ids: list[int] | None = None) -> BuildResult:
+    """Builds the summaries that are due at `now`. Safe to run any number of times: a family
+    gets at most one summary a day (the notice key is the day), and each change is reported
+    once (the next summary starts where the previous one ended)."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    today = local.date()
+    use_public()
+    by_school = family_memberships(today, person_ids)
+    everyone = {p for people in by_school.values() for p in people}
+    prefs = settings_of(everyone)
+    due = {p for p in everyone if prefs[p].daily_summary and prefs[p].summary_time <= local.time()}
+    due -= set(Notice.objects.filter(kind=NoticeKind.SUMMARY, key=today.isoformat(), recipient_id__in=due)
+               .values_list("recipient_id", flat=True))
+    result = BuildResult(considered=len(due))
+    if not due:
+        return result
+    midnight = timezone.make_aware(dt.datetime.combine(today, dt.time(0, 0)))
+    starts = {p: midnight for p in due}
+    for row in (Notice.objects.filter(kind=NoticeKind.SUMMARY, recipient_id__in=due)
+                .values("recipient_id").annotate(last=Max("covers_until"))):
+        if row["last"] is not None:
+            starts[row["recipient_id"]] = max(row["last"], now - LOOKBACK)
+    news: dict[int, list[ChildNews]] = defaultdict(list)
+    schools = School.objects.in_bulk(list(by_school))
+    try:
+        for school_id, people in by_school.items():
+            mine = {p: roles for p, roles in people.items() if p in due}
+            if mine:
+                _collect_school(schools[school_id], mine, starts, now, today, news)
+    finally:
+        use_public()
+    names = {pk: f"{s} {n}" for pk, s, n in Person.objects.filter(
+        pk__in={c.student_id for items in news.values() for c in items}).values_list("pk", "surname", "name")}
+    drafts = []
+    for person_id in sorted(due):
+        items = [c for c in news.get(person_id, []) if c]
+        if not items:
+            result.empty += 1
+            continue
+        drafts.append(_draft(person_id, today, now, items, names))
+    for i in range(0, len(drafts), CHUNK):
+        enqueue(drafts[i:i + CHUNK], now=now, prefs=prefs)
+    result.created = len(drafts)
+    return result
+
+
+def _collect_school(school: School, roles_by_person: dict[int, set[str]], starts: dict[int, dt.datetime],
+                    now: dt.datetime, today: dt.date, news: dict[int, list[ChildNews]]) -> None:
+    from journal.models import Attendance, Lesson, Mark
+    from roster.models import Enrolment, SubgroupMember
+
+    use_school(school)
+    children = children_in_schema(roles_by_person)
+    students = {s for kids in children.values() for s in kids}
+    if not students:
+        return
+    since = min(starts[p] for p in children)
+    per_student: dict[int, dict[str, list[tuple[dt.datetime, dict[str, Any]]]]] = defaultdict(lambda: defaultdict(list))
+
+    marks = (Mark.objects.filter(student_id__in=students, updated_at__gt=since, updated_at__lte=now)
+             .values_list("student_id", "kind", "value", "updated_at", "work__lesson__date", "work__lesson__subject__name",
+                          "work__work_type__name"))
+    display = {"pass": "зач", "fail": "незач", "exempt": "осв"}
+    for student_id, kind, value, at, date, subject, work_type in marks:
+        per_student[student_id]["marks"].append((at, {"subject": subject, "date": date.isoformat(), "work": work_type,
+                                                      "mark": str(value) if kind == "grade" else display.get(kind, kind)}))
+
+    absences = (Attendance.objects.filter(student_id__in=students, created_at__gt=since, created_at__lte=now)
+                .values_list("student_id", "status", "created_at", "lesson__date", "lesson__lesson_number", "lesson__subject__name"))
+    for student_id, status, at, date, number, subject in absences:
+        per_student[student_id]["absences"].append((at, {"subject": subject, "date": date.isoformat(), "lesson_number": number,
+                                                         "status": status}))
+
+    enrolled: dict[int, set[int]] = defaultdict(set)
+    for student_id, class_id in (Enrolment.objects.filter(student_id__in=students, since__lte=today)
+                                 .filter(Q(until__isnull=True) | Q(until__gte=today)).values_list("student_id", "school_class_id")):
+        enrolled[class_id].add(student_id)
+    lessons = list(Lesson.objects.filter(school_class_id__in=list(enrolled), updated_at__gt=since, updated_at__lte=now)
+                   .exclude(homework="").values_list("school_class_id", "subgroup_id", "updated_at", "date", "subject__name", "homework"))
+    members: dict[int, set[int]] = defaultdict(set)
+    subgroup_ids = {row[1] for row in lessons if row[1]}
+    if subgroup_ids:
+        for subgroup_id, student_id in SubgroupMember.objects.filter(subgroup_id__in=subgroup_ids).values_list("subgroup_id", "student_id"):
+            members[subgroup_id].add(student_id)
+    for class_id, subgroup_id, at, date, subject, text in lessons:
+        for student_id in enrolled[class_id] if not subgroup_id else enrolled[class_id] & members[subgroup_id]:
+            per_student[student_id]["homework"].append((at, {"subject": subject, "date": date.isoformat(), "text": text}))
+
+    for person_id, kids in children.items():
+        start = starts[person_id]
+        for student_id in sorted(kids):
+            found = per_student.get(student_id)
+            if not found:
+                continue
+            child = ChildNews(student_id=student_id, school=school.short_name)
+            for what in ("marks", "absences", "homework"):
+                getattr(child, what).extend(item for at, item in sorted(found.get(what, []), key=lambda x: x[0]) if at > start)
+            if child:
+                news[person_id].append(child)
+
+
+def _plural(n: int, one: str, few: str, many: str) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} {one}"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"{n} {few}"
+    return f"{n} {many}"
+
+
+def _ddmm(iso: str) -> str:
+    return f"{iso[8:10]}.{iso[5:7]}"
+
+
+def _draft(person_id: int, today: dt.date, now: dt.datetime, items: list[ChildNews], names: dict[int, str]) -> Draft:
+    marks = sum(len(c.marks) for c in items)
+    absences = sum(len(c.absences) for c in items)
+    homework = sum(len(c.homework) for c in items)
+    parts = [p for n, p in ((marks, _plural(marks, "отметка", "отметки", "отметок")),
+                            (absences, _plural(absences, "пропуск", "пропуска", "пропусков")),
+                            (homework, _plural(homework, "задание", "задания", "заданий"))) if n]
+    title = f"Дневник за {today:%d.%m}: " + ", ".join(parts)
+    lines = [f"Дневник за {today:%d.%m.%Y}", ""]
+    children = []
+    for child in items:
+        name = names.get(child.student_id, "")
+        lines.append(f"{name} ({child.school})")
+        if child.marks:
+            lines.append("Отметки:")
+            lines.extend(f"  • {m['subject']}, {_ddmm(m['date'])} — {m['mark']} ({m['work']})" for m in child.marks)
+        if child.absences:
+            lines.append("Пропуски и опоздания:")
+            lines.extend(f"  • {a['subject']}, {_ddmm(a['date'])}, {a['lesson_number']}-й урок — "
+                         f"{'отсутствие' if a['status'] == 'absent' else 'опоздание'}" for a in child.absences)
+        if child.homework:
+            lines.append("Домашнее задание:")
+            lines.extend(f"  • {h['subject']} ({_ddmm(h['date'])}): {h['text']}" for h in child.homework)
+        lines.append("")
+        children.append({"student_id": child.student_id, "name": name, "school": child.school, "marks": child.marks,
+                         "absences": child.absences, "homework": child.homework})
+    lines.append(f"Электронный дневник: {site_url()}/home/")
+    lines.append(f"Настроить оповещения: {site_url()}/notify/")
+    return Draft(recipient_id=person_id, kind=NoticeKind.SUMMARY, key=today.isoformat(), title=title, body="\n".join(lines),
+                 payload={"date": today.isoformat(), "children": children}, covers_until=now)
