@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from accounts import api as accounts_api
 from accounts import school_api
+from diary import api as diary_api
 from district import api as district_api
 from messaging import across as messaging_across
 from roster import api as roster_api
@@ -23,11 +24,13 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("import/", include("bulkimport.api_urls")),
     path("journal/", include("journal.api_urls")),
     path("journal/", include("journal.api_urls_control")),
+    path("diary/", include("diary.api_urls")),
     path("messages/", include("messaging.api_urls")),
 ]
 
 urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    path("diary/children/", diary_api.DiaryChildrenView.as_view(), name="api-diary-children"),
     path("notify/", include("notify.api_urls")),
     path("messages/summary/", messaging_across.SummaryView.as_view(), name="api-messaging-summary"),
     path("auth/token/", accounts_api.ObtainTokenView.as_view(), name="api-token"),

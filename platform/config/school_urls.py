@@ -25,5 +25,6 @@ urlpatterns = [
     path("import/", include("bulkimport.urls")),
     path("journal/", include("journal.urls")),
     path("journal/", include("journal.urls_control")),
+    path("diary/", include("diary.urls")),
     path("messages/", include("messaging.urls")),
 ]

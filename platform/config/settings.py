@@ -57,6 +57,7 @@ TENANT_APPS = [
     "timetable",  # bells, weekly timetable, events, substitutions
     "journal",  # lessons, marks, attendance, change requests, period marks, КТП
     "bulkimport",  # spreadsheet import and export
+    "diary",  # the families' electronic diary: week, marks, forecast (reads the journal)
     "messaging",  # conversations, announcements, read marks, abuse reports (R-D06)
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

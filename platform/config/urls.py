@@ -7,6 +7,7 @@ urlpatterns = [
     path("", portal_views.landing, name="landing"),
     path("", include("accounts.urls")),
     path("district/", include("district.urls")),
+    path("diary/", include("diary.family_urls")),
     path("notify/", include("notify.urls")),
     path("messages/", include("messaging.family_urls")),
     path("s/<slug:school_slug>/", include("config.school_urls")),
