@@ -402,6 +402,9 @@ def test_home_sends_a_family_to_the_diary(world: World) -> None:
     """R-D02: a family member signs in and lands on the diary, with no request to staff."""
     r = family_client(world.other_parent).get("/home/")
     assert r.status_code == 302 and r["Location"] == "/diary/"
+    # A family in two schools sees the schools, and the diary one tap away in the header.
+    assert 'data-testid="nav-diary"' in family_client(world.parent).get("/home/").content.decode()
+    assert 'data-testid="nav-diary"' not in family_client(world.teacher).get("/s/alpha/").content.decode()
 
 
 # --- the notebook stays private (R-J10) --------------------------------------------------------------

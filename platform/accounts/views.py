@@ -151,8 +151,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """The school switcher: every school where the person holds a role, and the district."""
     access = access_for(request.user)
     entries = [e for e in access.school_list if e.school.status != "archived" or access.is_district_admin]
-    if access.all_roles and access.all_roles <= FAMILY_ROLES and not request.GET.get("all"):
-        return redirect("diary:home")  # a parent or student lands on the diary (R-D02)
+    if len(entries) == 1 and access.all_roles and access.all_roles <= FAMILY_ROLES and not request.GET.get("all"):
+        return redirect("diary:home")  # a parent or student of one school lands on the diary (R-D02)
     if len(entries) == 1 and not access.district_roles and not request.GET.get("all"):
         return redirect("school:home", school_slug=entries[0].school.slug)
     return render(request, "accounts/home.html", {"entries": entries, "access": access})
