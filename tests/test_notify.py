@@ -534,3 +534,9 @@ def test_tasks_and_beat_schedule(world: dict[str, Any], settings: Any) -> None:
     assert tasks.send_pending.apply().get()["sent"] == 1
     outcome = tasks.build_due_summaries.apply().get()
     assert "considered" in outcome or "skipped" in outcome
+
+
+def test_header_link_for_families_only(world: dict[str, Any], client_for: Any) -> None:
+    """Families find their notices from every page; staff see no such link."""
+    assert 'data-testid="notify-link"' in client_for(world["petrova"]).get("/home/").content.decode()
+    assert 'data-testid="notify-link"' not in client_for(world["teacher"]).get("/home/").content.decode()

@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import bench_import
 from bench_tenants import machine_line, recreate_database, server_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,17 +45,9 @@ LESSONS_PER_DAY = 6
 
 
 def setup_django(url: str, var_dir: str) -> None:
-    os.environ.update({
-        "DATABASE_URL": url, "SECRET_KEY": "bench-only-not-a-secret", "ZHURNAL_TESTING": "1", "SECURE_SSL": "0",
-        "ZHURNAL_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    })
-    for path in (ROOT, ROOT / "platform", ROOT / "schools"):
-        if str(path) not in sys.path:
-            sys.path.insert(0, str(path))
-    import django
-
-    django.setup()
+    """bench_import's set-up, with Django's locmem mail backend."""
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    bench_import.setup_django(url, var_dir)
 
 
 class QueryCounter:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Person
 
 from .family import recipients_for_student
-from .models import NoticeKind
+from .models import NoticeKind, NotifySettings
 from .outbox import Draft, enqueue, kick_sender, settings_of
 from .summary import site_url
 
@@ -27,11 +27,15 @@ def _child_name(student_id: int) -> str:
     return f"{row[0]} {row[1]}" if row else ""
 
 
-def unexcused_absence(school: Any, attendance: Any, now: dt.datetime) -> int:
-    today = timezone.localdate(now)
-    recipients = recipients_for_student(school, attendance.student_id, today)
+def _wanted(school: Any, student_id: int, now: dt.datetime, choice: str) -> tuple[list[int], dict[int, NotifySettings]]:
+    """The family persons of this student who chose this kind of immediate notice."""
+    recipients = recipients_for_student(school, student_id, timezone.localdate(now))
     prefs = settings_of(recipients)
-    wanted = [p for p in recipients if prefs[p].unexcused_absence_now]
+    return [p for p in recipients if getattr(prefs[p], choice)], prefs
+
+
+def unexcused_absence(school: Any, attendance: Any, now: dt.datetime) -> int:
+    wanted, prefs = _wanted(school, attendance.student_id, now, "unexcused_absence_now")
     if not wanted:
         return 0
     lesson = attendance.lesson
@@ -49,10 +53,7 @@ def unexcused_absence(school: Any, attendance: Any, now: dt.datetime) -> int:
 
 
 def final_mark(school: Any, mark: Any, now: dt.datetime) -> int:
-    today = timezone.localdate(now)
-    recipients = recipients_for_student(school, mark.student_id, today)
-    prefs = settings_of(recipients)
-    wanted = [p for p in recipients if prefs[p].final_marks_now]
+    wanted, prefs = _wanted(school, mark.student_id, now, "final_marks_now")
     if not wanted:
         return 0
     name = _child_name(mark.student_id)
