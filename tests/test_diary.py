@@ -470,3 +470,14 @@ def test_pages_and_api_cost_at_most_10_queries_whatever_the_marks(world: World) 
             counts[url].append(len(ctx.captured_queries))
     for url, (few, many) in counts.items():
         assert few == many and many <= 10, (url, few, many)
+
+
+def test_openapi_documents_the_diary(make_person: Any) -> None:
+    """Issue 6 item 8: the mobile client's endpoints are in the OpenAPI schema."""
+    client = Client()
+    client.force_login(make_person())
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    for path in ("/api/v1/diary/children/", "/api/v1/schools/{school_slug}/diary/{child_id}/week/",
+                 "/api/v1/schools/{school_slug}/diary/{child_id}/marks/", "/api/v1/schools/{school_slug}/diary/{child_id}/homework/",
+                 "/api/v1/schools/{school_slug}/diary/{child_id}/forecast/"):
+        assert path in schema, path
