@@ -49,7 +49,7 @@ def unexcused_absence(school: Any, attendance: Any, now: dt.datetime) -> int:
                "lesson_number": lesson.lesson_number}
     drafts = [Draft(recipient_id=p, kind=NoticeKind.UNEXCUSED_ABSENCE, key=f"{school.schema_name}:attendance:{attendance.pk}",
                     title=title, body=body, payload=payload, school_schema=school.schema_name) for p in wanted]
-    return len(enqueue(drafts, now=now, prefs=prefs))
+    return enqueue(drafts, now=now, prefs=prefs)
 
 
 def final_mark(school: Any, mark: Any, now: dt.datetime) -> int:
@@ -72,4 +72,4 @@ def final_mark(school: Any, mark: Any, now: dt.datetime) -> int:
     key = f"{school.schema_name}:period_mark:{mark.pk}:v{mark.version}"
     drafts = [Draft(recipient_id=p, kind=NoticeKind.FINAL_MARK, key=key, title=title, body=body, payload=payload,
                     school_schema=school.schema_name) for p in wanted]
-    return len(enqueue(drafts, now=now, prefs=prefs))
+    return enqueue(drafts, now=now, prefs=prefs)
