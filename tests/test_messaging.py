@@ -30,6 +30,7 @@ from messaging.models import AbuseReport, Announcement, Conversation, Message, M
 from roster.models import Enrolment, Guardianship, SchoolClass
 from tenants.db import use_public, use_school
 from tests.conftest import make_class
+from tests.test_journal_pages import InSchool
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -120,25 +121,6 @@ def mw(school_a: Any, school_b: Any, make_person: Any, grant: Any) -> MW:
     grant(p["parent_b"], Role.PARENT, school_b)
     use_school(school_a)
     return MW(school=school_a, school_b=school_b, cls=cls, cls_6b=cls_6b, **p)
-
-
-class InSchool:
-    """A signed-in client that selects the school's schema again after each request."""
-
-    def __init__(self, client: Any, school: Any) -> None:
-        self.client, self.school = client, school
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.client, name)
-        if name not in {"get", "post", "put", "patch", "delete"}:
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return attr(*args, **kwargs)
-            finally:
-                use_school(self.school)
-        return call
 
 
 @pytest.fixture

@@ -285,4 +285,9 @@ def candidates(circle: rules.Circle, school: School, *, q: str = "", class_id: i
         found = found.filter(Q(surname__icontains=word) | Q(name__icontains=word) | Q(patronymic__icontains=word))
     result = [Candidate(person=p, reasons=circle.reasons.get(p.pk, []) if not circle.everyone else reasons[p.pk])
               for p in found.order_by("surname", "name", "patronymic")[:limit]]
+    if not circle.everyone:  # a family sees the class teacher first, then the teachers, then the administration
+        result.sort(key=lambda c: min((_RANK.get(r.split(" ")[0], 9) for r in c.reasons), default=9))
     return result
+
+
+_RANK = {"классный": 0, "учитель": 1, "администрация": 2, "родитель": 3}

@@ -3,6 +3,7 @@ read them in the evening on a phone. Thin: authorise (messaging.access), call se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages as flash
@@ -36,6 +37,19 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _flash_result(request: HttpRequest, action: Callable[[], Any], success: str) -> None:
+    """Runs a service call for a POST that returns to a page: a refusal goes to the error page
+    (and the audit log), a rule's message to the flash, success to the flash."""
+    try:
+        action()
+    except PermissionDenied:
+        raise
+    except DomainError as exc:
+        flash.error(request, exc.message)
+    else:
+        flash.success(request, success)
 
 
 def _tabs(request: HttpRequest, school: Any, access: Any, roles: set[str], active: str) -> dict[str, Any]:
@@ -128,14 +142,9 @@ def conversation(request: HttpRequest, school_slug: str, conversation_id: int) -
 @require_POST
 def report(request: HttpRequest, school_slug: str, message_id: int) -> HttpResponse:
     school, _, message = access_message(request, message_id)
-    try:
-        services.report_abuse(request.user, school, message, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
-    except PermissionDenied:
-        raise
-    except DomainError as exc:
-        flash.error(request, exc.message)
-    else:
-        flash.success(request, "Жалоба отправлена администрации школы. Спасибо.")
+    person: Any = request.user
+    _flash_result(request, lambda: services.report_abuse(person, school, message, reason=request.POST.get("reason", "")),
+                  "Жалоба отправлена администрации школы. Спасибо.")
     return redirect("school:messaging-conversation", school_slug=school.slug, conversation_id=message.conversation_id)
 
 
@@ -220,14 +229,8 @@ def reports(request: HttpRequest, school_slug: str) -> HttpResponse:
     school, access = access_reports(request)
     person: Any = request.user
     if request.method == "POST":
-        try:
-            services.set_settings(person, school, parents_may_write_parents=request.POST.get("parents_may_write_parents") == "on")
-        except PermissionDenied:
-            raise
-        except DomainError as exc:
-            flash.error(request, exc.message)
-        else:
-            flash.success(request, "Настройки сохранены.")
+        allow = request.POST.get("parents_may_write_parents") == "on"
+        _flash_result(request, lambda: services.set_settings(person, school, parents_may_write_parents=allow), "Настройки сохранены.")
         return redirect("school:messaging-reports", school_slug=school.slug)
     roles = rules.roles_here(access, school)
     return render(request, "messaging/reports.html", {
@@ -240,14 +243,9 @@ def reports(request: HttpRequest, school_slug: str) -> HttpResponse:
 @require_POST
 def resolve(request: HttpRequest, school_slug: str, report_id: int) -> HttpResponse:
     school, _, item = access_report(request, report_id)
-    try:
-        services.resolve_report(request.user, school, item, resolution=request.POST.get("resolution", ""))  # type: ignore[arg-type]
-    except PermissionDenied:
-        raise
-    except DomainError as exc:
-        flash.error(request, exc.message)
-    else:
-        flash.success(request, "Жалоба закрыта.")
+    person: Any = request.user
+    _flash_result(request, lambda: services.resolve_report(person, school, item, resolution=request.POST.get("resolution", "")),
+                  "Жалоба закрыта.")
     return redirect("school:messaging-reports", school_slug=school.slug)
 
 
