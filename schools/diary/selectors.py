@@ -64,6 +64,7 @@ class Child:
     calendar: SchoolCalendar | None = None
     periods: list[StudyPeriod] = field(default_factory=list)
     curriculum: list[tuple[int, str, Decimal]] = field(default_factory=list)  # (subject id, name, hours a week)
+    year_class_ids: list[int] = field(default_factory=list)  # the classes of the child in this year (a transfer: two)
 
     @property
     def school_class(self) -> SchoolClass:
@@ -122,6 +123,7 @@ def child_context(reader_id: int, child_id: int, on: dt.date, with_: frozenset[s
         student=chosen.student, enrolment=chosen, subgroup_ids=list(a.d_subgroups or []), reader_is_guardian=bool(a.d_guardian),
         round_up_from=a.d_round if a.d_round is not None else defaults.round_up_from,
         use_weighted=a.d_weighted if a.d_weighted is not None else defaults.use_weighted_average,
+        year_class_ids=[e.school_class_id for e in rows if e.school_class.year_id == chosen.school_class.year_id],
     )
     if WITH_CALENDAR in with_:
         child.calendar = _calendar(chosen.school_class.year, a.d_days_off, a.d_moved, a.d_weeks)
@@ -282,9 +284,9 @@ def _journal_lessons(child: Child, monday: dt.date, last: dt.date, *, with_marks
 
 
 def _marks(child: Child, start: dt.date, end: dt.date) -> list[DiaryMark]:
-    """The child's marks between the dates in the classes of the year (a transfer keeps the marks
-    given in the former class), with the work each was for. One query."""
-    rows = (Mark.objects.filter(student_id=child.student.pk, work__lesson__school_class__year_id=child.year.pk,
+    """The child's marks between the dates in their classes of the year (a transfer keeps the marks
+    given in the former class), with the work each was for. One query, led by the student's index."""
+    rows = (Mark.objects.filter(student_id=child.student.pk, work__lesson__school_class_id__in=child.year_class_ids,
                                 work__lesson__date__range=(start, end))
             .values_list("pk", "kind", "value", "work__work_type__name", "work__work_type__weight", "work__topic",
                          "work__lesson__date", "work__lesson__subject_id", "work__lesson__subject__name", "work__lesson_id")
@@ -426,7 +428,7 @@ def diary_marks(child: Child, period_id: int | None, today: dt.date, *, whole_ye
     results: dict[int, ResultRow] = {}
     index = {p.pk: i for i, p in enumerate(periods)}
     for subject_id, name, kind, period_ref, mark_kind, value, not_assessed in (
-        PeriodMark.objects.filter(student_id=child.student.pk, school_class__year_id=year.pk)
+        PeriodMark.objects.filter(student_id=child.student.pk, school_class_id__in=child.year_class_ids)
         .values_list("subject_id", "subject__name", "kind", "period_id", "mark_kind", "value", "not_assessed")
     ):
         text = mark_text(mark_kind, value, not_assessed)
