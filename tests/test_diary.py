@@ -407,6 +407,26 @@ def test_home_sends_a_family_to_the_diary(world: World) -> None:
     assert 'data-testid="nav-diary"' not in family_client(world.teacher).get("/s/alpha/").content.decode()
 
 
+def test_access_starts_when_the_class_teacher_links_the_parent(world: World, make_person: Any, grant: Any) -> None:
+    """R-D02: no request to staff: once the class teacher records a legal representative (which gives
+    the parent role), that person's diary opens on the child, and only on that child."""
+    from roster.services import add_guardian
+
+    class_teacher = make_person("Козлов", "Дмитрий")
+    grant(class_teacher, Role.CLASS_TEACHER, world.a, class_id=world.cls.pk)
+    father = make_person("Белов", "Игорь")
+    use_school(world.a)
+    try:
+        add_guardian(class_teacher, world.a, world.boris, father, kind="father")
+    finally:
+        use_public()
+    client = family_client(father)
+    r = client.get("/diary/")
+    assert r.status_code == 302 and r["Location"] == world.page(world.boris)
+    assert client.get(world.page(world.boris)).status_code == 200
+    assert client.get(world.page(world.artyom)).status_code == 403
+
+
 # --- the notebook stays private (R-J10) --------------------------------------------------------------
 
 def test_notebook_never_reaches_the_diary(world: World) -> None:
