@@ -27,7 +27,6 @@ Marks and attendance go in with COPY (the rest with bulk_create): ~250,000 rows 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import sys
 import time
@@ -37,6 +36,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_import import setup_django  # Django for a benchmark process (settings as the tests use them)
+
+__all__ = ["JournalWorld", "build_journal_school", "prepare_database", "school_days", "setup_django"]
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "bench-password-2026"
 LETTERS = "АБВ"
@@ -53,21 +56,6 @@ SURNAMES = ["Иванов", "Смирнов", "Кузнецов", "Попов", 
 MALE = ["Александр", "Дмитрий", "Максим", "Сергей", "Андрей", "Алексей", "Артём", "Илья", "Кирилл", "Михаил", "Никита", "Матвей"]
 FEMALE = ["Анна", "Мария", "Елена", "Дарья", "Алина", "Ирина", "Екатерина", "Арина", "Полина", "Ольга", "Юлия", "Софья"]
 TOPIC_WORDS = ["Повторение", "Введение", "Практикум", "Решение задач", "Контроль знаний", "Обобщение", "Изучение нового материала"]
-
-
-def setup_django(url: str, var_dir: str) -> None:
-    """Django against `url` for a benchmark process (settings as the tests use them)."""
-    os.environ.update({
-        "DATABASE_URL": url, "SECRET_KEY": "bench-only-not-a-secret", "ZHURNAL_TESTING": "1", "SECURE_SSL": "0",
-        "CELERY_TASK_ALWAYS_EAGER": "1", "ZHURNAL_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    })
-    for path in (ROOT, ROOT / "platform", ROOT / "schools"):
-        if str(path) not in sys.path:
-            sys.path.insert(0, str(path))
-    import django
-
-    django.setup()
 
 
 def prepare_database() -> None:

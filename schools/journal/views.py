@@ -39,7 +39,7 @@ from schoolyear.selectors import current_year, periods_for_grade
 
 from . import rules, selectors, services
 from .forms import AbsenceReasonForm, LessonForm, WorkForm
-from .models import AbsenceReason, Attendance, JournalSettings, Lesson, Mark
+from .models import AbsenceReason, Attendance, JournalSettings, Lesson
 
 if TYPE_CHECKING:
     from accounts.selectors import Access
@@ -416,7 +416,7 @@ def _grid_rows(grid: selectors.Grid, columns: list[selectors.GridColumn]) -> lis
                 # Another subgroup's lesson: not this student's, nothing to enter.
                 parts.append(f'<td class="na{first}" title="Урок другой подгруппы"></td>')
                 continue
-            marks: list[Mark] | None = cells.get(work_id) if work_id is not None else None
+            marks: list[selectors.GridMark] | None = cells.get(work_id) if work_id is not None else None
             att = attendance.get(lesson_id)
             css = first
             if marks:
