@@ -540,3 +540,24 @@ def test_header_link_for_families_only(world: dict[str, Any], client_for: Any) -
     """Families find their notices from every page; staff see no such link."""
     assert 'data-testid="notify-link"' in client_for(world["petrova"]).get("/home/").content.decode()
     assert 'data-testid="notify-link"' not in client_for(world["teacher"]).get("/home/").content.decode()
+
+
+def test_new_message_and_announcement_reach_family_members_only(world: dict[str, Any]) -> None:
+    """R-D06 wired to informing: a family person hears that a message came (without its text);
+    staff recipients and people who switched it off get no notice; a repeated signal is one notice."""
+    from messaging import signals as messaging_signals
+
+    w = world
+    NotifySettings.objects.create(person=w["sidorov"], messages_now=False)
+    for _ in range(2):
+        messaging_signals.message_sent.send(sender=None, school=w["a"], conversation_id=1, message_id=77,
+                                            author_id=w["teacher"].pk,
+                                            recipient_ids=[w["petrova"].pk, w["sidorov"].pk, w["class_teacher"].pk])
+    notices = list(Notice.objects.filter(kind=NoticeKind.MESSAGE))
+    assert [n.recipient_id for n in notices] == [w["petrova"].pk]
+    assert "Учитель Математики" in notices[0].title and "/messages/" in notices[0].body
+    messaging_signals.announcement_published.send(sender=None, school=w["a"], announcement_id=5, author_id=w["class_teacher"].pk,
+                                                  recipient_ids=[w["petrova"].pk, w["sidorova"].pk, w["petya"].pk])
+    assert Notice.objects.filter(kind=NoticeKind.ANNOUNCEMENT).count() == 3
+    sender.send_pending()
+    assert len(mails_to("petrova@example.ru")) == 2 and mails_to("sidorova@example.ru") == []

@@ -13,9 +13,11 @@ lesson (2 a child on average), an absence for 5 % of the children. Then, in this
   1. build: `notify.summary.build_summaries` at 19:05 (every family's default time): finds the
      due families, reads each school's day (a fixed number of queries per school), writes a
      Notice and an e-mail Delivery per family into the outbox;
-  2. send: `notify.sender.send_pending` claims the outbox in batches (FOR UPDATE SKIP LOCKED),
-     renders each letter and hands it to Django's locmem backend (each message is serialised
-     to MIME as for SMTP), marking every delivery `sending` before and `sent` after;
+  2. send: --workers processes (as a Celery worker's concurrency; default 2, the machine's
+     cores) each run `notify.sender.send_pending`: claim the outbox in batches (FOR UPDATE SKIP
+     LOCKED, so no two take the same row), render each letter and hand it to Django's locmem
+     backend (each message is serialised to MIME as for SMTP), marking every delivery
+     `sending` before and `sent` after; the letters of all processes are counted together;
   3. both again: nothing new may be built or sent.
 Writes the "Informing" section of docs/PERFORMANCE.md (--no-doc: print it instead).
 """
@@ -139,27 +141,61 @@ def build_world(families: int, schools: int, day: dt.date, seed: int = 7) -> dic
     return counts
 
 
-def run(now: dt.datetime) -> dict[str, Any]:
+def _send_worker(now: dt.datetime) -> dict[str, Any]:
+    """One sender process (a Celery worker process would run the same call)."""
     from django.core import mail
     from django.db import connection
 
     from notify.sender import send_pending
-    from notify.summary import build_summaries
 
     mail.outbox = []
+    counter = QueryCounter()
+    c0 = time.process_time()
+    with connection.execute_wrapper(counter):
+        sent = send_pending(now)
+    connection.close()
+    return {"sent": sent.sent, "addresses": [m.to[0] for m in mail.outbox], "queries": counter.count,
+            "cpu": time.process_time() - c0, "sample": mail.outbox[0].message().as_bytes().decode() if mail.outbox else ""}
+
+
+def round_trip_ms(samples: int = 300) -> float:
+    """Median time of `SELECT 1`: how busy the machine is, as the database sees it."""
+    import statistics
+
+    from django.db import connection
+
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(samples):
+            t = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def run(now: dt.datetime, workers: int) -> dict[str, Any]:
+    import multiprocessing
+
+    from django.db import connection, connections
+
+    from notify.summary import build_summaries
+
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         t0, c0 = time.perf_counter(), time.process_time()
         built = build_summaries(now)
         t1, c1 = time.perf_counter(), time.process_time()
-        build_queries = counter.count
-        sent = send_pending(now)
-        t2, c2 = time.perf_counter(), time.process_time()
-    return {"build": t1 - t0, "send": t2 - t1, "build_cpu": c1 - c0, "send_cpu": c2 - c1,
-            "created": built.created, "considered": built.considered, "sent": sent.sent,
-            "build_queries": build_queries, "send_queries": counter.count - build_queries, "letters": len(mail.outbox),
-            "addresses": len({m.to[0] for m in mail.outbox}),
-            "sample": mail.outbox[0].message().as_bytes().decode() if mail.outbox else ""}
+    connections.close_all()  # each sender process opens its own connection
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        parts = pool.map(_send_worker, [now] * workers)
+    t2 = time.perf_counter()
+    addresses = [a for part in parts for a in part["addresses"]]
+    return {"build": t1 - t0, "send": t2 - t1, "build_cpu": c1 - c0, "send_cpu": sum(p["cpu"] for p in parts),
+            "created": built.created, "considered": built.considered, "sent": sum(p["sent"] for p in parts),
+            "build_queries": counter.count, "send_queries": sum(p["queries"] for p in parts), "letters": len(addresses),
+            "addresses": len(set(addresses)), "per_worker": [p["sent"] for p in parts],
+            "sample": next((p["sample"] for p in parts if p["sample"]), "")}
 
 
 def report(results: dict[str, Any], command: str, machine: str) -> str:
@@ -182,10 +218,13 @@ def report(results: dict[str, Any], command: str, machine: str) -> str:
         "|---|---|---|",
         f"| Build: due families found, each school's day read, {first['created']} notices + e-mail deliveries written | "
         f"{first['build']:.1f} s ({first['build_queries']} SQL queries; CPU of this process {first['build_cpu']:.1f} s) | |",
-        f"| Send: claimed in batches of 500; per letter one UPDATE marks it `sending` and the previous one `sent`; handed to the backend | "
-        f"{first['send']:.1f} s ({first['send_queries']} SQL queries; CPU of this process {first['send_cpu']:.1f} s) | |",
+        f"| Send: {results['workers']} sender processes (as `celery worker --concurrency {results['workers']}`; letters per "
+        f"process {first['per_worker']}), claiming batches of 500 with SKIP LOCKED; per letter one UPDATE marks it "
+        "`sending` and the previous one `sent`; handed to the backend | "
+        f"{first['send']:.1f} s ({first['send_queries']} SQL queries; CPU of the sender processes {first['send_cpu']:.1f} s) | |",
         f"| Evening summary for {results['families']} families, built and handed to the mail backend | {total:.1f} s | < 120 s {ok} |",
         f"| Letters handed over / distinct addresses | {first['letters']} / {first['addresses']} | one per family |",
+        f"| Database round trip (`SELECT 1`, median) while measuring | {results['round_trip']:.2f} ms | |",
         f"| Both again at 19:10 (a second beat tick) | built {again['created']}, sent {again['letters']} "
         f"({again['build'] + again['send']:.1f} s) | 0 and 0 |",
         "",
@@ -221,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", type=int, default=10000)
     parser.add_argument("--schools", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2, help="sender processes (Celery worker concurrency)")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="zhurnal_bench_notify", help="scratch database (dropped and re-created)")
     parser.add_argument("--machine", default="python-svc", help="machine label for the report")
@@ -242,11 +282,13 @@ def main(argv: list[str] | None = None) -> int:
         evening = timezone.make_aware(dt.datetime.combine(day, dt.time(19, 5)))
         now = max(evening, timezone.now() + dt.timedelta(seconds=1))
         load_before = os.getloadavg()[0]
-        first = run(now)
+        round_trip = round_trip_ms()
+        first = run(now, args.workers)
         print(f"[bench] build {first['build']:.1f} s, send {first['send']:.1f} s, letters {first['letters']}", flush=True)
-        again = run(now + dt.timedelta(minutes=5))
+        again = run(now + dt.timedelta(minutes=5), args.workers)
         print(f"[bench] again: built {again['created']}, sent {again['letters']}", flush=True)
         results = {"families": args.families, "schools": args.schools, "world": world, "first": first, "again": again,
+                   "workers": args.workers, "round_trip": round_trip,
                    "load": (load_before, os.getloadavg()[0])}
         command = "python ops/bench/bench_notify.py " + shlex.join(sys.argv[1:] if argv is None else argv)
         section = report(results, command.strip(), machine_line(args.machine, args.server))

@@ -73,3 +73,23 @@ def final_mark(school: Any, mark: Any, now: dt.datetime) -> int:
     drafts = [Draft(recipient_id=p, kind=NoticeKind.FINAL_MARK, key=key, title=title, body=body, payload=payload,
                     school_schema=school.schema_name) for p in wanted]
     return enqueue(drafts, now=now, prefs=prefs)
+
+
+def message(school: Any, kind: str, object_id: int, author_id: int, recipient_ids: list[int], now: dt.datetime) -> int:
+    """R-D06 wired to informing: a family person hears that a message or an announcement came
+    (never its text: the messaging app hands over ids only)."""
+    from .family import family_memberships
+
+    family = family_memberships(timezone.localdate(now), set(recipient_ids) - {author_id}).get(school.pk, {})
+    prefs = settings_of(family)
+    wanted = [p for p in family if prefs[p].messages_now]
+    if not wanted:
+        return 0
+    row = Person.objects.filter(pk=author_id).values_list("surname", "name", "patronymic").first()
+    author = " ".join(part for part in (row or ()) if part)
+    what = "Новое сообщение" if kind == NoticeKind.MESSAGE else "Новое объявление"
+    title = f"{what}: {author} ({school.short_name})"
+    body = f"{what} от {author}, {school.short_name}. Прочитать: {site_url()}/messages/"
+    drafts = [Draft(recipient_id=p, kind=kind, key=f"{school.schema_name}:{kind}:{object_id}", title=title, body=body,
+                    payload={"school": school.slug, "id": object_id}, school_schema=school.schema_name) for p in wanted]
+    return enqueue(drafts, now=now, prefs=prefs)

@@ -28,6 +28,7 @@ class NotifySettings(models.Model):
     summary_time = models.TimeField("время сводки", default=dt.time(19, 0))
     unexcused_absence_now = models.BooleanField("сразу сообщать о пропуске без уважительной причины", default=False)
     final_marks_now = models.BooleanField("сразу сообщать об итоговых отметках", default=True)
+    messages_now = models.BooleanField("сообщать о новых сообщениях и объявлениях", default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -86,6 +87,8 @@ class NoticeKind(models.TextChoices):
     SUMMARY = "summary", "Сводка за день"
     UNEXCUSED_ABSENCE = "absence", "Пропуск без уважительной причины"
     FINAL_MARK = "final_mark", "Итоговая отметка"
+    MESSAGE = "message", "Новое сообщение"
+    ANNOUNCEMENT = "announcement", "Объявление"
     EMAIL_CONFIRM = "email_confirm", "Подтверждение адреса"
 
 

@@ -50,3 +50,26 @@ def period_mark_saved(sender: Any, instance: Any, created: bool, raw: bool = Fal
         return
     if immediate.final_mark(school, instance, timezone.now()):
         transaction.on_commit(immediate.kick)
+
+
+def _connect_messaging() -> None:
+    """The messaging app sends these after its own commit (see messaging/signals.py)."""
+    try:
+        from messaging import signals as messaging_signals
+    except ImportError:  # messaging not installed
+        return
+
+    def message_sent(sender: Any, school: Any, message_id: int, author_id: int, recipient_ids: list[int], **kwargs: Any) -> None:
+        if immediate.message(school, "message", message_id, author_id, recipient_ids, timezone.now()):
+            immediate.kick()
+
+    def announcement_published(sender: Any, school: Any, announcement_id: int, author_id: int, recipient_ids: list[int],
+                               **kwargs: Any) -> None:
+        if immediate.message(school, "announcement", announcement_id, author_id, recipient_ids, timezone.now()):
+            immediate.kick()
+
+    messaging_signals.message_sent.connect(message_sent, weak=False, dispatch_uid="notify.message_sent")
+    messaging_signals.announcement_published.connect(announcement_published, weak=False, dispatch_uid="notify.announcement")
+
+
+_connect_messaging()
