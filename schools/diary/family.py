@@ -3,7 +3,8 @@
 The account is district-wide (accounts.Person); a parent's link to a child lives in each school's
 schema (roster.Guardianship), so the list of a family's children is read school by school, in the
 schools where the person holds a parent or student role. The list feeds the entry page and the
-one-tap child switch; it is kept in the session for a few minutes. It decides nothing: every diary
+one-tap child switch; it is kept in the session, read again each time the family opens /diary/
+(the «Дневник» link), so that a diary page never pays for it. It decides nothing: every diary
 page and endpoint checks the reader's link to the child again (diary.access)."""
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
 from django_tenants.utils import schema_context
 
 from accounts.roles import FAMILY_ROLES, Role
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 SESSION_KEY = "diary_family"
-SESSION_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def family_children(person: Any) -> list[FamilyChild]:
             ids: set[int] = {person.pk} if Role.STUDENT in roles else set()
             if Role.PARENT in roles:
                 ids |= set(Guardianship.objects.filter(parent_id=person.pk).values_list("student_id", flat=True))
-            rows = (Enrolment.objects.filter(student_id__in=ids).filter(Q(until__isnull=True))
+            rows = (Enrolment.objects.filter(student_id__in=ids, until__isnull=True)
                     .select_related("student", "school_class").order_by("student__birth_date", "student__name"))
             for enrolment in rows:
                 student = enrolment.student
@@ -63,11 +62,10 @@ def family_children(person: Any) -> list[FamilyChild]:
 
 
 def cached_children(request: HttpRequest, *, refresh: bool = False) -> list[FamilyChild]:
-    """`family_children` kept in the session for SESSION_SECONDS (the switch on every page)."""
+    """`family_children` kept in the session (the switch on every page); `refresh` reads it again."""
     user: Any = request.user
     saved = request.session.get(SESSION_KEY)
-    if (not refresh and isinstance(saved, dict) and saved.get("person") == user.pk
-            and time.time() - float(saved.get("at", 0)) < SESSION_SECONDS):
+    if not refresh and isinstance(saved, dict) and saved.get("person") == user.pk:
         return [FamilyChild(**row) for row in saved.get("children", [])]
     children = family_children(user)
     request.session[SESSION_KEY] = {"person": user.pk, "at": time.time(), "children": [asdict(c) for c in children]}
