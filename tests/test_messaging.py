@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Person
 from accounts.roles import Role
 from audit.models import AuditRecord
-from core.errors import Conflict, PermissionDenied, ValidationFailed
+from core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from curriculum.models import Subject, TeachingAssignment
 from messaging import rules, selectors, services, signals
 from messaging.models import AbuseReport, Announcement, Conversation, Message, MessagingSettings, Participant
@@ -590,3 +590,30 @@ def test_parent_in_two_schools_sees_both_inboxes_on_one_page(mw: MW, client_for:
     assert 'data-testid="messages-all"' in client.get("/home/?all=1").content.decode()  # the school switcher links it
     assert 'data-testid="nav-messages"' in html
     assert client_for(mw.teacher_b).get("/messages/").status_code == 200
+
+
+# --- the API is documented; a read-only school takes no message ---------------------------------------------------------
+
+def test_openapi_documents_the_messaging_endpoints(mw: MW, as_: Any) -> None:
+    """R-D06, issue 6 item 8: the mobile client's messaging API is in the OpenAPI schema."""
+    schema = as_(mw.teacher).get("/api/schema/?format=json").json()
+    paths = [p for p in schema["paths"] if "/messages/" in p]
+    for part in ("conversations/", "conversations/{conversation_id}/", "conversations/{conversation_id}/messages/",
+                 "conversations/{conversation_id}/read/", "recipients/", "unread/", "messages/{message_id}/report/",
+                 "attachments/{attachment_id}/", "announcements/", "announcements/{announcement_id}/read/", "reports/"):
+        assert any(p.endswith("/messages/" + part) for p in paths), part
+    assert "/api/v1/messages/summary/" in schema["paths"]
+    start = next(v for p, v in schema["paths"].items() if p.endswith("/messages/conversations/"))
+    assert {"application/json", "multipart/form-data"} <= set(start["post"]["requestBody"]["content"])
+
+
+def test_suspended_school_takes_no_new_message(mw: MW) -> None:
+    """A suspended school is read-only: nothing is sent, read marks are not moved."""
+    conv = write(mw, mw.teacher, [mw.parent], "До приостановки")
+    mw.school.status = "suspended"
+    mw.school.save()
+    with pytest.raises(DomainError) as caught:
+        services.send_message(fresh(mw.parent), mw.school, conv, body="После")
+    assert caught.value.code == "school_read_only"
+    assert not services.mark_read(fresh(mw.parent), mw.school, conv)
+    assert Message.objects.count() == 1

@@ -98,8 +98,9 @@ def start_conversation(actor: Person, school: School, *, recipient_ids: Sequence
     circle = rules.circle_of(actor, access_for(actor), school)
     outside = rules.refused(circle, school, wanted)
     if outside:
-        raise PermissionDenied("Писать этому человеку вы не можете: в вашей школе переписка разрешена с учителями "
-                               "ваших детей, классным руководителем и администрацией.", code="recipient_not_allowed")
+        raise PermissionDenied("Писать этому человеку вы не можете. Родители пишут учителям своих детей, классному "
+                               "руководителю и администрации школы; обучающиеся — своим учителям и администрации.",
+                               code="recipient_not_allowed")
     subject = (subject or "").strip()[:200]
     text = _body(body)
     checked = check_files(list(files))
