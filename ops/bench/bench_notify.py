@@ -209,7 +209,7 @@ def report(results: dict[str, Any], command: str, machine: str) -> str:
         f"{results['load'][1]:.1f} after (other processes share the machine).",
         f"Command: `{command}`.",
         "",
-        f"{results['families']} families in {results['schools']} schools (one parent with a confirmed address and one child each; "
+        f"{results['families']} families in {results['schools']} school{'s' if results['schools'] != 1 else ''} (one parent with a confirmed address and one child each; "
         f"{world['classes']} classes of {CLASS_SIZE}). The day: {world['lessons']} lessons with homework, {world['marks']} marks, "
         f"{world['absences']} absences, written with bulk_create. The summary is built at 19:05 (the default time) and sent "
         "through Django's locmem backend (each letter serialised to MIME as for SMTP).",
