@@ -85,14 +85,14 @@ class EmailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ConfirmIn(serializers.Serializer):
+class EmailConfirmIn(serializers.Serializer):
     token = serializers.CharField(max_length=500)
 
 
 class EmailConfirmView(APIView):
-    @extend_schema(request=ConfirmIn, responses=EmailOut, summary="Подтвердить адрес ключом из письма")
+    @extend_schema(request=EmailConfirmIn, responses=EmailOut, summary="Подтвердить адрес ключом из письма")
     def post(self, request: Request) -> Response:
-        data = ConfirmIn(data=request.data)
+        data = EmailConfirmIn(data=request.data)
         data.is_valid(raise_exception=True)
         contact = services.confirm_email(data.validated_data["token"], request.user)  # type: ignore[arg-type]
         return Response(_email_row(contact))
