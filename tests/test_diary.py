@@ -501,3 +501,13 @@ def test_openapi_documents_the_diary(make_person: Any) -> None:
                  "/api/v1/schools/{school_slug}/diary/{child_id}/marks/", "/api/v1/schools/{school_slug}/diary/{child_id}/homework/",
                  "/api/v1/schools/{school_slug}/diary/{child_id}/forecast/"):
         assert path in schema, path
+
+
+def test_plain_sql_names_the_models_tables() -> None:
+    """The diary's plain-SQL parts (diary.selectors, for speed) name the tables the models use."""
+    from django.apps import apps
+
+    from diary.selectors import RAW_TABLES
+
+    for label, table in RAW_TABLES.items():
+        assert apps.get_model(label)._meta.db_table == table, label

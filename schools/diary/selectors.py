@@ -1,11 +1,14 @@
 """Reads of the electronic diary (R-D01): a child's week and marks, for the pages and the API.
 
 Each page costs a fixed number of queries whatever the number of lessons and marks (the issue
-asks at most 10 per page, the request's own session, user, school and roles included):
-the child (with the reader's link to them, the subgroups and the journal settings) is one
-query; the week adds the calendar, the timetable (bells and substitutions folded in), the
-journal's lessons (attendance and individual homework folded in) and the marks; the marks page
-adds the periods, the marks, the period/year/final marks and the curriculum.
+asks at most 10 per page, the request's own session, user, school and roles included): the
+child is one query carrying the reader's link to them, the subgroups, the journal settings and
+what the page needs besides (the year's calendar; or the periods and the curriculum); the week
+adds the timetable (bells and substitutions folded in) and the journal's lessons (the child's
+attendance, individual homework and marks folded in); the marks page adds the marks and the
+period/year/exam/final marks. What is folded in is built as JSON (jsonb) by PostgreSQL from plain SQL
+(see CHILD_SQL and the others below): the same annotations as ORM expressions cost more CPU to
+compile on every request than the whole rest of the page.
 
 Only journal rows a family may see are read: lessons, works, marks, attendance, individual
 homework and period marks. The teacher's notebook (journal.NotebookEntry, R-J10) is never read
@@ -19,16 +22,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, OuterRef, Q, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import JSONField, Q
+from django.db.models.expressions import RawSQL
 
-from curriculum.models import CurriculumLine
-from journal.models import Attendance, IndividualHomework, JournalSettings, Lesson, Mark, MarkKind, PeriodMark
-from roster.models import Enrolment, Guardianship, SubgroupMember
+from journal.models import Attendance, JournalSettings, Lesson, Mark, MarkKind, PeriodMark
+from roster.models import Enrolment
 from schoolyear.calendar_service import SchoolCalendar
-from schoolyear.models import AcademicYear, DayOff, MovedDay, StudyPeriod, WeekLength
-from timetable.models import Bell, Substitution, TimetableEntry
+from schoolyear.models import AcademicYear, StudyPeriod
+from timetable.models import TimetableEntry
 from timetable.selectors import WEEKDAYS_SHORT, entry_runs_on, monday_of, valid_between
 
 from .forecast import Forecast, advice, forecast
@@ -79,11 +80,69 @@ WITH_CALENDAR = "calendar"
 WITH_MARKS_CONTEXT = "marks"
 CALENDAR = frozenset({WITH_CALENDAR})  # what the week page reads with the child
 MARKS = frozenset({WITH_MARKS_CONTEXT})  # what the marks page reads with the child
-_YEAR = OuterRef("school_class__year_id")
 
 
-def _json_list(qs: Any, **fields: Any) -> ArraySubquery:
-    return ArraySubquery(qs.values(j=JSONObject(**fields)))
+# What a page reads along with its rows, as JSON built by PostgreSQL in the same query. Plain SQL
+# rather than ORM expressions: each of these costs the ORM several milliseconds of CPU to compile on
+# every request, which was most of a page's time (ops/bench/bench_diary.py). Table names are the
+# models' (tests/test_diary.py checks them); values are bound parameters.
+_CLASS_OF_ENROLMENT = "FROM roster_schoolclass c WHERE c.id = roster_enrolment.school_class_id"
+CHILD_SQL = (  # the reader's link to the child, the child's subgroups in the class, the journal settings
+    "SELECT jsonb_build_object("
+    "'guardian', EXISTS (SELECT 1 FROM roster_guardianship g WHERE g.parent_id = %s AND g.student_id = roster_enrolment.student_id), "
+    "'subgroups', (SELECT coalesce(jsonb_agg(m.subgroup_id), '[]') FROM roster_subgroupmember m JOIN roster_subgroup sg ON sg.id = m.subgroup_id "
+    "WHERE m.student_id = roster_enrolment.student_id AND sg.school_class_id = roster_enrolment.school_class_id), "
+    "'settings', (SELECT jsonb_build_array(js.round_up_from, js.use_weighted_average) FROM journal_journalsettings js WHERE js.id = 1))"
+)
+CALENDAR_SQL = (
+    "SELECT jsonb_build_object("
+    "'off', (SELECT coalesce(jsonb_agg(jsonb_build_array(d.starts_on, d.ends_on, d.grades, d.name)), '[]') "
+    "FROM schoolyear_dayoff d WHERE d.year_id = c.year_id), "
+    "'moved', (SELECT coalesce(jsonb_agg(jsonb_build_array(m.works_on, m.replaces)), '[]') "
+    "FROM schoolyear_movedday m WHERE m.year_id = c.year_id), "
+    "'weeks', (SELECT coalesce(jsonb_agg(jsonb_build_array(w.grade, w.days)), '[]') "
+    "FROM schoolyear_weeklength w WHERE w.year_id = c.year_id)) " + _CLASS_OF_ENROLMENT
+)
+MARKS_CONTEXT_SQL = (
+    "SELECT jsonb_build_object("
+    "'periods', (SELECT coalesce(jsonb_agg(jsonb_build_array(p.id, p.number, p.name, p.starts_on, p.ends_on) ORDER BY p.number, p.id), '[]') "
+    "FROM schoolyear_studyperiod p JOIN schoolyear_periodscheme s ON s.id = p.scheme_id WHERE s.year_id = c.year_id AND c.grade = ANY(s.grades)), "
+    "'lines', (SELECT coalesce(jsonb_agg(jsonb_build_array(l.subject_id, j.name, l.hours_per_week) ORDER BY j.name, l.id), '[]') "
+    "FROM curriculum_curriculumline l JOIN curriculum_subject j ON j.id = l.subject_id "
+    "WHERE l.school_class_id = c.id AND NOT j.is_extracurricular)) " + _CLASS_OF_ENROLMENT
+)
+TIMETABLE_SQL = (
+    "SELECT jsonb_build_object("
+    "'bell', (SELECT jsonb_build_array(b.starts_at, b.ends_at) FROM timetable_bell b JOIN timetable_bellschedule bs ON bs.id = b.schedule_id "
+    "WHERE bs.year_id = %s AND bs.shift = timetable_timetableentry.shift AND b.number = timetable_timetableentry.lesson_number LIMIT 1), "
+    "'subs', (SELECT coalesce(jsonb_agg(jsonb_build_array(s.date, p.surname, p.name, p.patronymic, s.subject_id, j.name)), '[]') "
+    "FROM timetable_substitution s JOIN accounts_person p ON p.id = s.substitute_id LEFT JOIN curriculum_subject j ON j.id = s.subject_id "
+    "WHERE s.entry_id = timetable_timetableentry.id AND s.date BETWEEN %s AND %s))"
+)
+LESSON_SQL = (
+    "SELECT jsonb_build_object("
+    "'att', (SELECT jsonb_build_array(a.status, a.reason) FROM journal_attendance a "
+    "WHERE a.lesson_id = journal_lesson.id AND a.student_id = %s), "
+    "'hw', (SELECT h.text FROM journal_individualhomework h WHERE h.lesson_id = journal_lesson.id AND h.student_id = %s), "
+    "'marks', (SELECT coalesce(jsonb_agg(jsonb_build_array(m.id, m.kind, m.value, t.name, t.weight, w.topic) ORDER BY w.position, m.id), '[]') "
+    "FROM journal_mark m JOIN journal_work w ON w.id = m.work_id JOIN journal_worktype t ON t.id = w.work_type_id "
+    "WHERE w.lesson_id = journal_lesson.id AND m.student_id = %s))"
+)
+RAW_TABLES = {  # the tables the SQL above names, by model label
+    "roster.SchoolClass": "roster_schoolclass", "roster.Guardianship": "roster_guardianship",
+    "roster.SubgroupMember": "roster_subgroupmember", "roster.Subgroup": "roster_subgroup", "journal.JournalSettings": "journal_journalsettings", "roster.Enrolment": "roster_enrolment", "schoolyear.DayOff": "schoolyear_dayoff",
+    "schoolyear.MovedDay": "schoolyear_movedday", "schoolyear.WeekLength": "schoolyear_weeklength",
+    "schoolyear.StudyPeriod": "schoolyear_studyperiod", "schoolyear.PeriodScheme": "schoolyear_periodscheme",
+    "curriculum.CurriculumLine": "curriculum_curriculumline", "curriculum.Subject": "curriculum_subject", "timetable.Bell": "timetable_bell",
+    "timetable.BellSchedule": "timetable_bellschedule", "timetable.Substitution": "timetable_substitution",
+    "timetable.TimetableEntry": "timetable_timetableentry", "accounts.Person": "accounts_person", "journal.Attendance": "journal_attendance",
+    "journal.IndividualHomework": "journal_individualhomework", "journal.Mark": "journal_mark", "journal.Work": "journal_work",
+    "journal.WorkType": "journal_worktype", "journal.Lesson": "journal_lesson",
+}
+
+
+def _json(sql: str, params: list[Any] | None = None) -> RawSQL:
+    return RawSQL(sql, params or [], output_field=JSONField())  # noqa: S611 (constant SQL above, bound values)
 
 
 def child_context(reader_id: int, child_id: int, on: dt.date, with_: frozenset[str] = frozenset()) -> tuple[bool, Child | None]:
@@ -91,64 +150,51 @@ def child_context(reader_id: int, child_id: int, on: dt.date, with_: frozenset[s
     for `on` (the one open that day, else the nearest before it, else the first); with `calendar`
     also the year's school calendar, with `marks` the year's study periods and the class's
     curriculum. One query, whatever is asked."""
-    settings_qs = JournalSettings.objects.filter(pk=1)
     extra: dict[str, Any] = {}
     if WITH_CALENDAR in with_:
-        extra["d_days_off"] = _json_list(DayOff.objects.filter(year_id=_YEAR), s="starts_on", e="ends_on", g="grades", n="name")
-        extra["d_moved"] = _json_list(MovedDay.objects.filter(year_id=_YEAR), w="works_on", r="replaces")
-        extra["d_weeks"] = _json_list(WeekLength.objects.filter(year_id=_YEAR), g="grade", d="days")
+        extra["d_calendar"] = _json(CALENDAR_SQL)
     if WITH_MARKS_CONTEXT in with_:
-        extra["d_periods"] = _json_list(StudyPeriod.objects.filter(scheme__year_id=_YEAR).order_by("number"), id="id", n="number",
-                                        name="name", s="starts_on", e="ends_on", g="scheme__grades")
-        extra["d_lines"] = _json_list(CurriculumLine.objects.filter(school_class_id=OuterRef("school_class_id"), subject__is_extracurricular=False)
-                                      .order_by("subject__name", "pk"), id="subject_id", name="subject__name", h="hours_per_week")
+        extra["d_context"] = _json(MARKS_CONTEXT_SQL)
     rows = list(
         Enrolment.objects.filter(student_id=child_id).select_related("student", "school_class__year")
-        .annotate(
-            d_guardian=Exists(Guardianship.objects.filter(parent_id=reader_id, student_id=child_id)),
-            d_subgroups=ArraySubquery(SubgroupMember.objects.filter(student_id=child_id, subgroup__school_class_id=OuterRef("school_class_id"))
-                                      .values("subgroup_id")),
-            d_round=Subquery(settings_qs.values("round_up_from")[:1]),
-            d_weighted=Subquery(settings_qs.values("use_weighted_average")[:1]),
-            **extra,
-        ).order_by("since", "id")
+        .annotate(d_child=_json(CHILD_SQL, [reader_id]), **extra).order_by("since", "id")
     )
     if not rows:
         return False, None
     chosen = next((e for e in rows if e.since <= on and (e.until is None or e.until >= on)), None)
     chosen = chosen or next((e for e in reversed(rows) if e.since <= on), None) or rows[0]
     a: Any = chosen
+    base: dict[str, Any] = a.d_child or {}
     defaults = JournalSettings()
+    round_up_from, use_weighted = base.get("settings") or (defaults.round_up_from, defaults.use_weighted_average)
     child = Child(
-        student=chosen.student, enrolment=chosen, subgroup_ids=list(a.d_subgroups or []), reader_is_guardian=bool(a.d_guardian),
-        round_up_from=a.d_round if a.d_round is not None else defaults.round_up_from,
-        use_weighted=a.d_weighted if a.d_weighted is not None else defaults.use_weighted_average,
+        student=chosen.student, enrolment=chosen, subgroup_ids=list(base.get("subgroups") or []), reader_is_guardian=bool(base.get("guardian")),
+        round_up_from=Decimal(str(round_up_from)), use_weighted=bool(use_weighted),
         year_class_ids=[e.school_class_id for e in rows if e.school_class.year_id == chosen.school_class.year_id],
     )
     if WITH_CALENDAR in with_:
-        child.calendar = _calendar(chosen.school_class.year, a.d_days_off, a.d_moved, a.d_weeks)
+        child.calendar = _calendar(chosen.school_class.year, a.d_calendar or {})
     if WITH_MARKS_CONTEXT in with_:
-        grade = chosen.school_class.grade
-        child.periods = [StudyPeriod(pk=p["id"], number=p["n"], name=p["name"], starts_on=_day(p["s"]), ends_on=_day(p["e"]))
-                         for p in a.d_periods or [] if grade in (p["g"] or [])]
-        child.curriculum = [(line["id"], line["name"], Decimal(str(line["h"]))) for line in a.d_lines or []]
-    return bool(a.d_guardian), child
+        context = a.d_context or {}
+        child.periods = [StudyPeriod(pk=pk, number=number, name=name, starts_on=_day(start), ends_on=_day(end))
+                         for pk, number, name, start, end in context.get("periods") or []]
+        child.curriculum = [(subject_id, name, Decimal(str(hours))) for subject_id, name, hours in context.get("lines") or []]
+    return child.reader_is_guardian, child
 
 
 def _day(value: str) -> dt.date:
     return dt.date.fromisoformat(value)
 
 
-def _calendar(year: AcademicYear, days_off: list[dict[str, Any]] | None, moved: list[dict[str, Any]] | None,
-              weeks: list[dict[str, Any]] | None) -> SchoolCalendar:
+def _calendar(year: AcademicYear, rows: dict[str, Any]) -> SchoolCalendar:
     """schoolyear's SchoolCalendar from rows already read (its own `for_year` costs three queries)."""
     cal = SchoolCalendar(year=year)
-    for d in days_off or []:
-        cal.days_off.append((_day(d["s"]), _day(d["e"]), frozenset(d["g"] or []), d["n"]))
-    for m in moved or []:
-        cal.moved_in[_day(m["w"])] = _day(m["r"])
-        cal.moved_out[_day(m["r"])] = _day(m["w"])
-    cal.week_days = {w["g"]: w["d"] for w in weeks or []}
+    for start, end, grades, name in rows.get("off") or []:
+        cal.days_off.append((_day(start), _day(end), frozenset(grades or []), name))
+    for works_on, replaces in rows.get("moved") or []:
+        cal.moved_in[_day(works_on)] = _day(replaces)
+        cal.moved_out[_day(replaces)] = _day(works_on)
+    cal.week_days = {grade: days for grade, days in rows.get("weeks") or []}
     return cal
 
 
@@ -251,34 +297,22 @@ def _person_name(surname: str | None, name: str | None, patronymic: str | None) 
 def _timetable(child: Child, monday: dt.date, last: dt.date) -> list[TimetableEntry]:
     """The class's weekly slots valid in the week (the child's subgroups only), each with its bell
     times and the week's substitutions. One query."""
-    bells = Bell.objects.filter(schedule__year_id=child.year.pk, schedule__shift=OuterRef("shift"), number=OuterRef("lesson_number"))
-    subs = Substitution.objects.filter(entry_id=OuterRef("pk"), date__range=(monday, last)).values(
-        j=JSONObject(date="date", surname="substitute__surname", name="substitute__name", patronymic="substitute__patronymic",
-                     subject="subject__name", subject_id="subject_id"))
     return list(
         TimetableEntry.objects.filter(valid_between(monday, last), school_class_id=child.school_class.pk).filter(_own_lessons(child))
         .select_related("subject", "teacher", "subgroup")
-        .annotate(d_starts=Subquery(bells.values("starts_at")[:1]), d_ends=Subquery(bells.values("ends_at")[:1]), d_subs=ArraySubquery(subs))
+        .annotate(d_slot=_json(TIMETABLE_SQL, [child.year.pk, monday, last]))
         .order_by("lesson_number", "shift")
     )
 
 
-def _journal_lessons(child: Child, monday: dt.date, last: dt.date, *, with_marks: bool = False) -> list[Lesson]:
+def _journal_lessons(child: Child, monday: dt.date, last: dt.date) -> list[Lesson]:
     """The journal's lessons of the class between the dates (the child's subgroups only), each with
-    the child's attendance and individual homework, and with `with_marks` the child's marks in it
-    with their works. One query."""
-    mine = {"lesson_id": OuterRef("pk"), "student_id": child.student.pk}
-    attendance = Attendance.objects.filter(**mine)
-    extra: dict[str, Any] = {}
-    if with_marks:
-        extra["d_marks"] = _json_list(
-            Mark.objects.filter(work__lesson_id=OuterRef("pk"), student_id=child.student.pk).order_by("work__position", "pk"),
-            id="id", k="kind", v="value", t="work__work_type__name", w="work__work_type__weight", topic="work__topic")
+    the child's attendance, individual homework and marks with their works (`d_child`). One query."""
+    pk = child.student.pk
     return list(
         Lesson.objects.filter(school_class_id=child.school_class.pk, date__range=(monday, last)).filter(_own_lessons(child))
         .select_related("subject", "teacher", "subgroup").defer("done", "created_at", "updated_at")
-        .annotate(d_status=Subquery(attendance.values("status")[:1]), d_reason=Subquery(attendance.values("reason")[:1]),
-                  d_homework=Subquery(IndividualHomework.objects.filter(**mine).values("text")[:1]), **extra)
+        .annotate(d_child=_json(LESSON_SQL, [pk, pk, pk]))
         .order_by("date", "lesson_number")
     )
 
@@ -306,7 +340,7 @@ def diary_week(child: Child, day: dt.date, today: dt.date) -> DiaryWeek:
     cal = child.calendar or SchoolCalendar.for_year(child.year)
     entries = _timetable(child, monday, saturday)
     recorded_of: dict[dt.date, list[Lesson]] = defaultdict(list)
-    for lesson in _journal_lessons(child, monday, saturday, with_marks=True):
+    for lesson in _journal_lessons(child, monday, saturday):
         recorded_of[lesson.date].append(lesson)
     days: list[DiaryDay] = []
     for offset in range(6):
@@ -327,24 +361,34 @@ def diary_week(child: Child, day: dt.date, today: dt.date) -> DiaryWeek:
 
 
 def _planned(e: TimetableEntry, date: dt.date) -> DiaryLesson:
-    a: Any = e
+    slot: dict[str, Any] = getattr(e, "d_slot", None) or {}
+    bell = slot.get("bell") or [None, None]
     lesson = DiaryLesson(date=date, number=e.lesson_number, subject_id=e.subject_id, subject=e.subject.name,
                          teacher=e.teacher.short_name, room=e.room, subgroup=e.subgroup.name if e.subgroup else "",
-                         starts_at=a.d_starts, ends_at=a.d_ends)
-    for sub in a.d_subs or []:
-        if sub["date"] == date.isoformat():
-            lesson.teacher = _person_name(sub["surname"], sub["name"], sub["patronymic"])
+                         starts_at=_time(bell[0]), ends_at=_time(bell[1]))
+    for day, surname, name, patronymic, subject_id, subject in slot.get("subs") or []:
+        if day == date.isoformat():
+            lesson.teacher = _person_name(surname, name, patronymic)
             lesson.substitution = f"замена: вместо {e.teacher.short_name}"
-            if sub["subject_id"]:
-                lesson.subject_id, lesson.subject = sub["subject_id"], sub["subject"]
+            if subject_id:
+                lesson.subject_id, lesson.subject = subject_id, subject
     return lesson
+
+
+def _time(value: str | None) -> dt.time | None:
+    return dt.time.fromisoformat(value) if value else None
+
+
+def _child_rows(lesson: Lesson) -> tuple[list[Any], str, list[list[Any]]]:
+    """(attendance [status, reason] or [], individual homework, marks) of the lesson's `d_child`."""
+    data: dict[str, Any] = getattr(lesson, "d_child", None) or {}
+    return data.get("att") or [], data.get("hw") or "", data.get("marks") or []
 
 
 def _merge_recorded(day: DiaryDay, lessons: list[Lesson]) -> None:
     """Puts each journal lesson on its timetable slot (same lesson number and subject, else same
     number), or adds it when the timetable has no such slot."""
     for lesson in lessons:
-        a: Any = lesson
         slot = next((s for s in day.lessons if s.lesson_id is None and s.number == lesson.lesson_number
                      and s.subject_id == lesson.subject_id), None)
         slot = slot or next((s for s in day.lessons if s.lesson_id is None and s.number == lesson.lesson_number), None)
@@ -356,12 +400,13 @@ def _merge_recorded(day: DiaryDay, lessons: list[Lesson]) -> None:
         slot.subject_id, slot.subject = lesson.subject_id, lesson.subject.name
         slot.teacher = lesson.teacher.short_name
         slot.topic, slot.homework = lesson.topic, lesson.homework
-        slot.individual_homework = a.d_homework or ""
-        slot.attendance = a.d_status or ""
+        attendance, slot.individual_homework, marks = _child_rows(lesson)
+        status, reason = attendance if attendance else ("", "")
+        slot.attendance = status or ""
         slot.attendance_text = ATTENDANCE_WORDS.get(slot.attendance, "")
-        slot.absence_reason = str(Attendance(reason=a.d_reason).get_reason_display()) if a.d_reason else ""
-        slot.marks = [DiaryMark(m["id"], mark_text(m["k"], m["v"]), m["v"], m["k"], m["t"], Decimal(str(m["w"])), m["topic"], lesson.date,
-                                lesson.subject_id, lesson.subject.name, lesson.pk) for m in a.d_marks or []]
+        slot.absence_reason = str(Attendance(reason=reason).get_reason_display()) if reason else ""
+        slot.marks = [DiaryMark(pk, mark_text(kind, value), value, kind, work_type, Decimal(str(weight)), topic, lesson.date,
+                                lesson.subject_id, lesson.subject.name, lesson.pk) for pk, kind, value, work_type, weight, topic in marks]
 
 
 # --- marks by subject and the forecast --------------------------------------------------------------
@@ -453,9 +498,9 @@ def homework(child: Child, start: dt.date, end: dt.date) -> list[DiaryLesson]:
     """The homework set in the child's lessons between the dates (class and individual). One query."""
     rows = []
     for lesson in _journal_lessons(child, start, end):
-        a: Any = lesson
-        if lesson.homework or a.d_homework:
+        _attendance, own, _marks_of = _child_rows(lesson)
+        if lesson.homework or own:
             rows.append(DiaryLesson(date=lesson.date, number=lesson.lesson_number, subject_id=lesson.subject_id, subject=lesson.subject.name,
                                     teacher=lesson.teacher.short_name, lesson_id=lesson.pk, topic=lesson.topic, homework=lesson.homework,
-                                    individual_homework=a.d_homework or "", subgroup=lesson.subgroup.name if lesson.subgroup else ""))
+                                    individual_homework=own, subgroup=lesson.subgroup.name if lesson.subgroup else ""))
     return rows
