@@ -490,6 +490,31 @@ def test_every_write_is_audited_without_the_text(mw: MW, django_capture_on_commi
     assert sent.after["recipients"] == [mw.teacher.pk] and sent.after["conversation"] == conv.pk
 
 
+def test_signals_run_in_the_school_schema_whatever_the_connection_selects_at_commit(mw: MW,
+                                                                                  django_capture_on_commit_callbacks: Any) -> None:
+    """For notifications: the receivers run inside the school's schema even when the outer transaction
+    (seed_demo, an import) ends after the connection went back to public; the connection is restored."""
+    from tenants.db import current_schema
+
+    seen: list[str] = []
+
+    def receiver(**kwargs: Any) -> None:
+        seen.append(current_schema())
+
+    signals.message_sent.connect(receiver)
+    signals.announcement_published.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            write(mw, mw.teacher, [mw.parent], "Текст")
+            services.publish_announcement(fresh(mw.director), mw.school, audience="school", class_id=None, title="Т", body="т")
+            use_public()
+    finally:
+        signals.message_sent.disconnect(receiver)
+        signals.announcement_published.disconnect(receiver)
+    assert seen == [mw.school.schema_name, mw.school.schema_name]
+    assert current_schema() == "public"
+
+
 # --- query counts ---------------------------------------------------------------------------------------------------
 
 def _queries(client: Any, url: str) -> int:

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from accounts.selectors import access_for
 from accounts.services import ensure_writable
@@ -55,6 +57,16 @@ def _body(text: str, *, field: str = "body", what: str = "сообщения") -
     return text
 
 
+def _send_after_commit(school: School, signal: Signal, sender: type, **kwargs: Any) -> None:
+    """Sends `signal` once the write has committed, inside the school's schema whatever the
+    connection selects by then (an outer transaction may end after a switch back to public)."""
+    def send() -> None:
+        with tenant_context(school):
+            signal.send(sender=sender, school=school, **kwargs)
+
+    transaction.on_commit(send)
+
+
 def _save_files(message: Message, files: Sequence[CheckedFile]) -> list[Attachment]:
     saved = []
     for f in files:
@@ -78,9 +90,8 @@ def _add_message(actor: Person, school: School, conversation: Conversation, body
            object_repr=f"Сообщение в переписке {conversation.pk}",
            after={"conversation": conversation.pk, "recipients": recipients, "length": len(body),
                   "attachments": [{"id": a.pk, "type": a.content_type, "size": a.size} for a in attachments]})
-    transaction.on_commit(lambda: signals.message_sent.send(
-        sender=Message, school=school, conversation_id=conversation.pk, message_id=message.pk, author_id=actor.pk,
-        recipient_ids=recipients))
+    _send_after_commit(school, signals.message_sent, Message, conversation_id=conversation.pk, message_id=message.pk,
+                       author_id=actor.pk, recipient_ids=recipients)
     return message
 
 
@@ -194,8 +205,8 @@ def publish_announcement(actor: Person, school: School, *, audience: str, class_
                object_repr=f"Объявление {announcement.pk}",
                after={"audience": audience, "class": class_id if school_class else None, "recipients": len(recipients),
                       "length": len(text)})
-        transaction.on_commit(lambda: signals.announcement_published.send(
-            sender=Announcement, school=school, announcement_id=announcement.pk, author_id=actor.pk, recipient_ids=recipients))
+        _send_after_commit(school, signals.announcement_published, Announcement, announcement_id=announcement.pk,
+                           author_id=actor.pk, recipient_ids=recipients)
     return announcement
 
 
@@ -251,8 +262,8 @@ def report_abuse(actor: Person, school: School, message: Message, *, reason: str
     except IntegrityError:
         raise Conflict("Вы уже сообщили администрации об этом сообщении.", code="already_reported") from None
     admins = sorted(selectors.admin_ids(school))
-    transaction.on_commit(lambda: signals.abuse_reported.send(
-        sender=AbuseReport, school=school, report_id=report.pk, message_id=message.pk, reporter_id=actor.pk, admin_ids=admins))
+    _send_after_commit(school, signals.abuse_reported, AbuseReport, report_id=report.pk, message_id=message.pk,
+                       reporter_id=actor.pk, admin_ids=admins)
     return report
 
 
