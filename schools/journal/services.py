@@ -179,8 +179,19 @@ def students_of_lesson_ids(lesson: Lesson) -> set[int]:
     return ids
 
 
+def _is_student_of(lesson: Lesson, student_id: int) -> bool:
+    """Whether one student is of the lesson (one query: enrolled that day, and in its subgroup)."""
+    from django.db.models import Q
+
+    qs = (Enrolment.objects.filter(school_class_id=lesson.school_class_id, student_id=student_id, since__lte=lesson.date)
+          .filter(Q(until__isnull=True) | Q(until__gte=lesson.date)))
+    if lesson.subgroup_id:
+        qs = qs.filter(student_id__in=SubgroupMember.objects.filter(subgroup_id=lesson.subgroup_id).values("student_id"))
+    return qs.exists()
+
+
 def _ensure_student_of(lesson: Lesson, student_id: int) -> None:
-    if student_id not in students_of_lesson_ids(lesson):
+    if not isinstance(student_id, int) or not _is_student_of(lesson, student_id):
         raise ValidationFailed("Этот обучающийся не учился в классе (подгруппе) в день урока.", code="not_in_class",
                                fields={"student": ["Не в классе в этот день."]})
 
@@ -226,11 +237,14 @@ def record_mark(actor: Person, school: School, work: Work, student_id: int, valu
         mark.kind, mark.value = kind, number
         if source_document:
             mark.source_document = source_document.strip()[:300]
-        try:
-            with transaction.atomic():
-                mark.save()
-        except IntegrityError as exc:
-            raise Conflict("Отметку одновременно поставил другой пользователь. Обновите страницу.", code="stale_version") from exc
+        if mark.pk is None:  # a first save may race another one on the unique (work, student)
+            try:
+                with transaction.atomic():
+                    mark.save()
+            except IntegrityError as exc:
+                raise Conflict("Отметку одновременно поставил другой пользователь. Обновите страницу.", code="stale_version") from exc
+        else:  # the row is locked (select_for_update above): no savepoint needed
+            mark.save()
         record(actor=actor, action="journal.mark.save", school=school, obj=mark, object_repr=f"{lesson}: {mark.display}",
                before=before, after=snapshot(mark, MARK_AUDITED))
     return mark
