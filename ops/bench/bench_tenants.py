@@ -556,10 +556,17 @@ class Benchmark:
     def run(self) -> dict[str, Any]:
         self.results["load_start"] = os.getloadavg()[1]
         self.prepare()
-        self.populate()
-        self.create_one()
-        self.noop_migrate()
-        self.real_migrations()
+        if self.args.only:
+            # Re-measure some steps of a kept run (a quieter moment, say); the others keep
+            # their figures from its results.json.
+            self.results = {**json.loads((self.folder / "results.json").read_text()), **self.results}
+            for step in self.args.only.split(","):
+                getattr(self, STEPS[step])()
+        else:
+            self.populate()
+            self.create_one()
+            self.noop_migrate()
+            self.real_migrations()
         self.results["load_end"] = os.getloadavg()[1]
         return self.results
 
@@ -800,6 +807,8 @@ def write_section(body: str) -> None:
 
 # --- entry point -----------------------------------------------------------------------------------
 
+STEPS = {"create": "create_one", "noop": "noop_migrate", "migrate": "real_migrations"}
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -821,10 +830,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--reuse", metavar="FOLDER",
         help="resume a --keep run: its folder and database; schools are added up to --schools, then all is measured",
     )
+    parser.add_argument(
+        "--only", metavar="STEPS",
+        help="with --reuse: re-measure only these steps (comma-separated: " + ", ".join(STEPS) + ")",
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--phase-options", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("--phase-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.only and (not args.reuse or not set(args.only.split(",")) <= set(STEPS)):
+        parser.error("--only needs --reuse and step names from: " + ", ".join(STEPS))
     if "bench" not in args.database:
         parser.error("the scratch database is dropped: its name must contain 'bench'")
     return args
