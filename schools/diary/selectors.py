@@ -219,6 +219,16 @@ class DiaryMark:
     subject: str
     lesson_id: int
 
+    @property
+    def css(self) -> str:
+        return f"d-mark m{self.value}" if self.value else "d-mark"
+
+    @property
+    def title(self) -> str:
+        """What the mark was for, for the chip's tooltip: «Контрольная работа: Дроби (вес 2), 24.11»."""
+        weight = f" (вес {self.weight.normalize():f})".replace(".", ",") if self.weight != 1 else ""
+        return f"{self.work_type}{': ' + self.topic if self.topic else ''}{weight}, {self.date:%d.%m}"
+
 
 @dataclass
 class DiaryLesson:
