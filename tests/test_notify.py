@@ -561,3 +561,23 @@ def test_new_message_and_announcement_reach_family_members_only(world: dict[str,
     assert Notice.objects.filter(kind=NoticeKind.ANNOUNCEMENT).count() == 3
     sender.send_pending()
     assert len(mails_to("petrova@example.ru")) == 2 and mails_to("sidorova@example.ru") == []
+
+
+def test_send_summaries_command_for_a_demo(world: dict[str, Any]) -> None:
+    """`manage.py send_summaries --now` builds today's summaries without waiting for the chosen time."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    a_day(world)
+    out = StringIO()
+    for model in (Mark, Attendance, Lesson):
+        for schema_school in (world["a"], world["b"]):
+            use_school(schema_school)
+            model.objects.update(**{f: timezone.now() - dt.timedelta(minutes=1) for f in
+                                    (["created_at"] if model is Attendance else ["created_at", "updated_at"])})
+    use_public()
+    call_command("send_summaries", "--now", stdout=out)
+    assert "Сводок: 4" in out.getvalue() and len(mail.outbox) == 2
+    call_command("send_summaries", "--now", stdout=out)
+    assert len(mail.outbox) == 2

@@ -52,10 +52,12 @@ def site_url() -> str:
     return str(getattr(settings, "NOTIFY_SITE_URL", "http://localhost:8000")).rstrip("/")
 
 
-def build_summaries(now: dt.datetime | None = None, *, person_ids: list[int] | None = None) -> BuildResult:
+def build_summaries(now: dt.datetime | None = None, *, person_ids: list[int] | None = None,
+                    ignore_time: bool = False) -> BuildResult:
     """Builds the summaries that are due at `now`. Safe to run any number of times: a family
     gets at most one summary a day (the notice key is the day), and each change is reported
-    once (the next summary starts where the previous one ended)."""
+    once (the next summary starts where the previous one ended). `ignore_time` (the demo's
+    command) builds them now for everybody who has not had today's."""
     now = now or timezone.now()
     local = timezone.localtime(now)
     today = local.date()
@@ -63,7 +65,7 @@ def build_summaries(now: dt.datetime | None = None, *, person_ids: list[int] | N
     by_school = family_memberships(today, person_ids)
     everyone = {p for people in by_school.values() for p in people}
     prefs = settings_of(everyone)
-    due = {p for p in everyone if prefs[p].daily_summary and prefs[p].summary_time <= local.time()}
+    due = {p for p in everyone if prefs[p].daily_summary and (ignore_time or prefs[p].summary_time <= local.time())}
     due -= set(Notice.objects.filter(kind=NoticeKind.SUMMARY, key=today.isoformat(), recipient_id__in=due)
                .values_list("recipient_id", flat=True))
     result = BuildResult(considered=len(due))
