@@ -471,6 +471,9 @@ def test_api_settings_email_confirm_notices(world: dict[str, Any], client_for: A
     assert page["count"] == 1 and page["unread"] == 1 and page["results"][0]["kind"] == "summary"
     notice_id = page["results"][0]["id"]
     assert client_for(w["sidorov"]).post(f"/api/v1/notify/notices/{notice_id}/read/").status_code == 404
+    from audit.models import AuditRecord
+
+    assert AuditRecord.objects.filter(actor=w["sidorov"], action="access.refused", object_repr=f"notify.notice {notice_id}").exists()
     assert c.post(f"/api/v1/notify/notices/{notice_id}/read/").json()["read"] is True
     assert c.get("/api/v1/notify/notices/?unread=1").json()["count"] == 0
     assert c.post("/api/v1/notify/notices/read-all/").json() == {"marked": 0}

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.roles import FAMILY_ROLES
 from accounts.selectors import access_for
-from audit.services import record
+from audit.services import record, record_refusal
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 
 from .models import ContactEmail, Notice, NoticeKind, NotifySettings, PushSubscription
@@ -159,6 +159,9 @@ def remove_email(actor: Person) -> None:
 def mark_read(actor: Person, notice_id: int) -> Notice:
     notice = Notice.objects.filter(pk=notice_id, recipient=actor, in_app=True).first()
     if notice is None:
+        if Notice.objects.filter(pk=notice_id).exclude(recipient=actor).exists():
+            # Somebody else's notice: an access attempt for the audit log, answered as "not found".
+            record_refusal(actor=actor, school=None, what=f"notify.notice {notice_id}", reason="not the recipient")
         raise NotFound("Оповещение не найдено.")
     if notice.read_at is None:
         notice.read_at = timezone.now()
