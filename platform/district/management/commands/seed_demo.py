@@ -287,5 +287,7 @@ class Command(BaseCommand):
                 line += f"\n  {'':<16} TOTP-секрет: {secret}   резервные коды: {', '.join(codes)}"
             w(line)
         w("")
+        w("Электронный дневник: войдите как roditel.1 (один ребёнок), roditel.dvuh (дети в двух школах) или uchenik.1 —")
+        w("откроется /diary/: неделя с отметками и заданиями, отметки по предметам с прогнозом, расписание на следующую неделю.")
         if settings.DEBUG:
             w("Школы: " + ", ".join(f"/s/{slug}/" for slug, *_ in SCHOOLS))
