@@ -584,3 +584,18 @@ def test_send_summaries_command_for_a_demo(world: dict[str, Any]) -> None:
     assert "Сводок: 4" in out.getvalue() and len(mail.outbox) == 2
     call_command("send_summaries", "--now", stdout=out)
     assert len(mail.outbox) == 2
+
+
+def test_corrected_mark_is_reported_as_corrected(world: dict[str, Any]) -> None:
+    """R-D03: a mark changed after the family's summary reaches them next time, marked as corrected."""
+    w = world
+    a_day(w)
+    build_summaries(at(19, 5))
+    use_school(w["a"])
+    changed = Mark.objects.get(student_id=w["petya"].pk, value=5)
+    Mark.objects.filter(pk=changed.pk).update(value=4, updated_at=at(20))
+    use_public()
+    build_summaries(at(19, 5, days=1))
+    tomorrow = Notice.objects.get(recipient=w["petrova"], kind=NoticeKind.SUMMARY, key=(w["day"] + dt.timedelta(days=1)).isoformat())
+    assert "Математика" in tomorrow.body and "— 4 (Ответ на уроке) — исправлена" in tomorrow.body
+    assert tomorrow.payload["children"][0]["marks"][0]["corrected"] is True

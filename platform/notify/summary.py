@@ -112,21 +112,25 @@ def _collect_school(school: School, roles_by_person: dict[int, set[str]], starts
     if not students:
         return
     since = min(starts[p] for p in children)
-    per_student: dict[int, dict[str, list[tuple[dt.datetime, dict[str, Any]]]]] = defaultdict(lambda: defaultdict(list))
+    # (changed at, what, created at): a mark created before the family's previous summary and
+    # changed since is reported as corrected.
+    per_student: dict[int, dict[str, list[tuple[dt.datetime, dict[str, Any], dt.datetime | None]]]] = \
+        defaultdict(lambda: defaultdict(list))
 
     marks = (Mark.objects.filter(student_id__in=students, updated_at__gt=since, updated_at__lte=now)
-             .values_list("student_id", "kind", "value", "updated_at", "work__lesson__date", "work__lesson__subject__name",
-                          "work__work_type__name"))
+             .values_list("student_id", "kind", "value", "updated_at", "created_at", "work__lesson__date",
+                          "work__lesson__subject__name", "work__work_type__name"))
     display = {"pass": "зач", "fail": "незач", "exempt": "осв"}
-    for student_id, kind, value, at, date, subject, work_type in marks:
+    for student_id, kind, value, at, created, date, subject, work_type in marks:
         per_student[student_id]["marks"].append((at, {"subject": subject, "date": date.isoformat(), "work": work_type,
-                                                      "mark": str(value) if kind == "grade" else display.get(kind, kind)}))
+                                                      "mark": str(value) if kind == "grade" else display.get(kind, kind)},
+                                                 created))
 
     absences = (Attendance.objects.filter(student_id__in=students, created_at__gt=since, created_at__lte=now)
                 .values_list("student_id", "status", "created_at", "lesson__date", "lesson__lesson_number", "lesson__subject__name"))
     for student_id, status, at, date, number, subject in absences:
         per_student[student_id]["absences"].append((at, {"subject": subject, "date": date.isoformat(), "lesson_number": number,
-                                                         "status": status}))
+                                                         "status": status}, None))
 
     enrolled: dict[int, set[int]] = defaultdict(set)
     for student_id, class_id in (Enrolment.objects.filter(student_id__in=students, since__lte=today)
@@ -141,7 +145,7 @@ def _collect_school(school: School, roles_by_person: dict[int, set[str]], starts
             members[subgroup_id].add(student_id)
     for class_id, subgroup_id, at, date, subject, text in lessons:
         for student_id in enrolled[class_id] if not subgroup_id else enrolled[class_id] & members[subgroup_id]:
-            per_student[student_id]["homework"].append((at, {"subject": subject, "date": date.isoformat(), "text": text}))
+            per_student[student_id]["homework"].append((at, {"subject": subject, "date": date.isoformat(), "text": text}, None))
 
     for person_id, kids in children.items():
         start = starts[person_id]
@@ -151,7 +155,9 @@ def _collect_school(school: School, roles_by_person: dict[int, set[str]], starts
                 continue
             child = ChildNews(student_id=student_id, school=school.short_name)
             for what in ("marks", "absences", "homework"):
-                getattr(child, what).extend(item for at, item in sorted(found.get(what, []), key=lambda x: x[0]) if at > start)
+                getattr(child, what).extend(
+                    dict(item, corrected=True) if created is not None and created <= start else item
+                    for at, item, created in sorted(found.get(what, []), key=lambda x: x[0]) if at > start)
             if child:
                 news[person_id].append(child)
 
@@ -183,7 +189,8 @@ def _draft(person_id: int, today: dt.date, now: dt.datetime, items: list[ChildNe
         lines.append(f"{name} ({child.school})")
         if child.marks:
             lines.append("Отметки:")
-            lines.extend(f"  • {m['subject']}, {_ddmm(m['date'])} — {m['mark']} ({m['work']})" for m in child.marks)
+            lines.extend(f"  • {m['subject']}, {_ddmm(m['date'])} — {m['mark']} ({m['work']})"
+                         + (" — исправлена" if m.get("corrected") else "") for m in child.marks)
         if child.absences:
             lines.append("Пропуски и опоздания:")
             lines.extend(f"  • {a['subject']}, {_ddmm(a['date'])}, {a['lesson_number']}-й урок — "
