@@ -241,16 +241,44 @@ class Command(BaseCommand):
             school = schools[slug]
             use_school(school)
             login = f"orlov.{slug}"
-            child = self._person(login, "Орлов", "Максим" if grade == 3 else "Алиса", "Игоревич" if grade == 3 else "Игоревна", named=True, sex="m" if grade == 3 else "f",
+            child = self._person(login, "Орлов" if grade == 3 else "Орлова", "Максим" if grade == 3 else "Алиса", "Игоревич" if grade == 3 else "Игоревна", named=True, sex="m" if grade == 3 else "f",
                                 birth=dt.date(2026 - 7 - grade, 4 if grade == 3 else 10, 17))
             school_class = SchoolClass.objects.filter(grade=grade).order_by("letter").first()
             if school_class and not Enrolment.objects.filter(student=child).exists():
                 Enrolment.objects.create(student=child, school_class=school_class, since=dt.date(2026, 9, 1),
                                          order_in=MovementOrder.objects.filter(kind="enrol").order_by("id").first())
                 Guardianship.objects.create(parent=parent, student=child, kind="mother")
+            if school_class:
+                self._journal_like_classmate(child, school_class.pk)
             self._member(child, Role.STUDENT, school)
             self._member(parent, Role.PARENT, school)
             use_public()
+
+    def _journal_like_classmate(self, child: Person, class_id: int) -> None:
+        """The journal's demo data (journal/demo.py) was made before this child joined the class: the
+        child gets a classmate's marks, absences, period marks and subgroups, so that the family's
+        diary has something to show. Nothing when the child has marks already (idempotent)."""
+        from journal.models import Attendance, Mark, PeriodMark
+        from roster.models import Enrolment, SubgroupMember
+
+        if Mark.objects.filter(student=child).exists():
+            return
+        mate = (Enrolment.objects.filter(school_class_id=class_id, until__isnull=True).exclude(student=child)
+                .order_by("student_id").values_list("student_id", flat=True).first())
+        if mate is None:
+            return
+        SubgroupMember.objects.bulk_create([SubgroupMember(subgroup_id=m.subgroup_id, student=child)
+                                            for m in SubgroupMember.objects.filter(student_id=mate)], ignore_conflicts=True)
+        Mark.objects.bulk_create([Mark(work_id=m.work_id, student=child, kind=m.kind, value=m.value, created_by_id=m.created_by_id)
+                                  for m in Mark.objects.filter(student_id=mate)])
+        Attendance.objects.bulk_create([
+            Attendance(lesson_id=a.lesson_id, student=child, status=a.status, reason=a.reason, document=a.document,
+                       document_date=a.document_date, reason_set_by_id=a.reason_set_by_id, reason_set_at=a.reason_set_at,
+                       created_by_id=a.created_by_id) for a in Attendance.objects.filter(student_id=mate)])
+        PeriodMark.objects.bulk_create([
+            PeriodMark(student=child, school_class_id=p.school_class_id, subject_id=p.subject_id, kind=p.kind, period_id=p.period_id,
+                       mark_kind=p.mark_kind, value=p.value, not_assessed=p.not_assessed, created_by_id=p.created_by_id)
+            for p in PeriodMark.objects.filter(student_id=mate)])
 
     # --- output ---------------------------------------------------------------------------------
     def _two_factor(self, person: Person) -> tuple[str, list[str]]:
