@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import JSONField, Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from journal.models import Attendance, JournalSettings, Lesson, Mark, MarkKind, PeriodMark
 from roster.models import Enrolment
@@ -127,6 +128,11 @@ LESSON_SQL = (
     "'marks', (SELECT coalesce(jsonb_agg(jsonb_build_array(m.id, m.kind, m.value, t.name, t.weight, w.topic) ORDER BY w.position, m.id), '[]') "
     "FROM journal_mark m JOIN journal_work w ON w.id = m.work_id JOIN journal_worktype t ON t.id = w.work_type_id "
     "WHERE w.lesson_id = journal_lesson.id AND m.student_id = %s))"
+)
+MARK_WORK_SQL = (  # per mark, by primary keys: its lesson, subject and work
+    "SELECT jsonb_build_array(l.date, l.id, l.lesson_number, l.school_class_id, l.subject_id, j.name, t.name, t.weight, w.topic, w.position) "
+    "FROM journal_work w JOIN journal_lesson l ON l.id = w.lesson_id JOIN journal_worktype t ON t.id = w.work_type_id "
+    "JOIN curriculum_subject j ON j.id = l.subject_id WHERE w.id = journal_mark.work_id"
 )
 RAW_TABLES = {  # the tables the SQL above names, by model label
     "roster.SchoolClass": "roster_schoolclass", "roster.Guardianship": "roster_guardianship",
@@ -329,14 +335,25 @@ def _journal_lessons(child: Child, monday: dt.date, last: dt.date) -> list[Lesso
 
 def _marks(child: Child, start: dt.date, end: dt.date) -> list[DiaryMark]:
     """The child's marks between the dates in their classes of the year (a transfer keeps the marks
-    given in the former class), with the work each was for. One query, led by the student's index."""
-    rows = (Mark.objects.filter(student_id=child.student.pk, work__lesson__school_class_id__in=child.year_class_ids,
-                                work__lesson__date__range=(start, end))
-            .values_list("pk", "kind", "value", "work__work_type__name", "work__work_type__weight", "work__topic",
-                         "work__lesson__date", "work__lesson__subject_id", "work__lesson__subject__name", "work__lesson_id")
-            .order_by("work__lesson__date", "work__lesson__lesson_number", "work__position"))
-    return [DiaryMark(pk, mark_text(kind, value), value, kind, wt, weight, topic, date, subject_id, subject, lesson_id)
-            for pk, kind, value, wt, weight, topic, date, subject_id, subject, lesson_id in rows]
+    given in the former class), with the work each was for. One query that walks the child's own
+    marks (the student index; a mark is never older than its year: the journal refuses future
+    dates, so it is created on or after its lesson's day) and reads each one's work, lesson and
+    subject by primary key (MARK_WORK_SQL); the class and the dates are checked here. Joining the
+    works and lessons in the query instead made PostgreSQL hash the whole school's works
+    (docs/PERFORMANCE.md, "Diary")."""
+    since = timezone.make_aware(dt.datetime.combine(child.year.starts_on, dt.time.min))
+    classes = set(child.year_class_ids)
+    result = []
+    for pk, kind, value, (date, lesson_id, number, class_id, subject_id, subject, work_type, weight, topic, position) in (
+        Mark.objects.filter(student_id=child.student.pk, created_at__gte=since).annotate(d_work=_json(MARK_WORK_SQL))
+        .values_list("pk", "kind", "value", "d_work")
+    ):
+        day = _day(date)
+        if class_id in classes and start <= day <= end:
+            result.append(((day, number, position), DiaryMark(pk, mark_text(kind, value), value, kind, work_type, Decimal(str(weight)),
+                                                               topic, day, subject_id, subject, lesson_id)))
+    result.sort(key=lambda pair: pair[0])
+    return [mark for _key, mark in result]
 
 
 def diary_week(child: Child, day: dt.date, today: dt.date) -> DiaryWeek:
