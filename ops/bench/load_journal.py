@@ -241,6 +241,12 @@ def check_marks(school: Any, plan: list[dict[str, Any]], results: Path, audits_b
             "audit_records": audits, "marks_added": marks_after - marks_before, "new_cells": new_cells}
 
 
+def _table(stats: dict[str, Any]) -> list[str]:
+    return ["| requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |", "|---|---|---|---|---|---|---|",
+            f"| {stats['requests']} | {stats['failures']} | {stats['rps']:.1f} | {stats['p50']:.0f} | {stats['p95']:.0f} | "
+            f"{stats['p99']:.0f} | {stats['max']:.0f} |"]
+
+
 def report(scenario: str, args: argparse.Namespace, stats: dict[str, Any], check: dict[str, Any] | None, people: int) -> str:
     load1, load5, _ = os.getloadavg()
     head = (f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine_line(args.machine, args.server)}; load average at "
@@ -255,10 +261,7 @@ def report(scenario: str, args: argparse.Namespace, stats: dict[str, Any], check
         return "\n".join([
             f"**{args.users} teachers entering marks concurrently** ({people} distinct teachers, each in the cells of their own "
             f"lessons inside the 7-day lock, a mark every {args.wait.replace(',', '–')} s through PUT …/journal/marks/ with the cell's version).", "",
-            head, "", command, "",
-            "| requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |", "|---|---|---|---|---|---|---|",
-            f"| {stats['requests']} | {stats['failures']} | {stats['rps']:.1f} | {stats['p50']:.0f} | {stats['p95']:.0f} | "
-            f"{stats['p99']:.0f} | {stats['max']:.0f} |", "",
+            head, "", command, "", *_table(stats), "",
             f"After the run: {check['saved']} successful saves in {check['cells']} cells; cells whose version did not grow by exactly "
             f"their successful saves: {check['cells_lost_writes']}; cells not holding the last value saved: {check['cells_wrong_value']}; "
             f"audit records written: {check['audit_records']}; marks added: {check['marks_added']} (cells that had none: "
@@ -268,10 +271,7 @@ def report(scenario: str, args: argparse.Namespace, stats: dict[str, Any], check
     return "\n".join([
         f"**{args.users} parents reading diaries** (a signed-in parent reads their child's diary pages — "
         f"the family page, the week, the marks — a page every {args.wait.replace(',', '–')} s).", "",
-        head, "", command, "",
-        "| requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |", "|---|---|---|---|---|---|---|",
-        f"| {stats['requests']} | {stats['failures']} | {stats['rps']:.1f} | {stats['p50']:.0f} | {stats['p95']:.0f} | "
-        f"{stats['p99']:.0f} | {stats['max']:.0f} |",
+        head, "", command, "", *_table(stats),
     ])
 
 
