@@ -6,6 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
     VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH ZHURNAL_VAR_DIR=/app/var
 WORKDIR /app
 
+# Pango for WeasyPrint (the printable PDF register of change requests); fonts with Cyrillic.
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.lock pyproject.toml ./
 RUN python -m venv /opt/venv && pip install --no-cache-dir uv==0.13.9 \
     && uv pip install --no-cache -r requirements.lock
