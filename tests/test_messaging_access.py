@@ -61,7 +61,7 @@ OBJECT_API = [
     ("post", "reports/{report}/resolve/", {"resolution": "x"}),
 ]
 # Lists and forms of one's own: refused only to those without a role in the school.
-OWN_PAGES = [("get", "", None), ("get", "new/", None), ("get", "announcements/", None)]
+OWN_PAGES = [("get", "", None), ("get", "new/", None), ("get", "announcements/", None), ("get", "announcements/new/", None)]
 OWN_API = [("get", "conversations/", None), ("get", "recipients/", None), ("get", "unread/", None), ("get", "announcements/", None),
            ("post", "conversations/", {"recipients": [0], "body": "x"}),
            ("post", "announcements/", {"audience": "school", "title": "x", "body": "x"})]
