@@ -12,12 +12,13 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 
 
 COPY requirements.lock pyproject.toml ./
 RUN python -m venv /opt/venv && pip install --no-cache-dir uv==0.13.9 \
-    && uv pip install --no-cache -r requirements.lock
+    && uv pip install --no-cache --compile-bytecode -r requirements.lock
 
 COPY . .
 # collectstatic needs settings but no database: placeholder values for the build only.
 RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --noinput \
+    && python -m compileall -q -x '/(var|tests)/' /app \
     && useradd --uid 10001 --no-create-home zhurnal && mkdir -p /app/var && chown -R 10001 /app/var
 
 USER 10001
