@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import perfdoc
 from bench_tenants import machine_line, recreate_database, server_database_url
 from journal_data import build_journal_school, prepare_database, setup_django
 
@@ -207,23 +207,6 @@ def report(gen: dict[str, Any], extra: dict[str, int], figures: dict[str, dict[s
     return "\n".join(lines)
 
 
-def write_block(body: str) -> None:
-    """Puts `body` between the markers inside the "## Diary" section of docs/PERFORMANCE.md (made if
-    missing); the rest of the file stays as it is."""
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    block = f"{START}\n{body.strip()}\n{END}"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + block + rest.split(END, 1)[1]
-    elif heading := re.search(r"^## Diary\b.*$", text, re.M):
-        nxt = re.search(r"^## ", text[heading.end():], re.M)
-        at = heading.end() + nxt.start() if nxt else len(text)
-        text = text[:at].rstrip("\n") + "\n\n" + block + "\n\n" + text[at:]
-    else:
-        text = text.rstrip("\n") + "\n\n## Diary\n\n" + block + "\n"
-    DOC.write_text(text.rstrip("\n") + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
@@ -254,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_doc:
         print(section)
     else:
-        write_block(section)
+        perfdoc.write_block("Diary", START, END, section)
         print(f"written to {DOC.relative_to(ROOT)}")
     if args.drop:
         from django.db import connections

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import re
 import resource
 import shlex
 import sys
@@ -34,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import perfdoc
 
 # The scratch database and the machine line are bench_tenants.py's (same folder).
 from bench_tenants import machine_line, recreate_database, server_database_url
@@ -261,18 +262,6 @@ def report(r: dict[str, Any], command: str, machine: str) -> str:
     ])
 
 
-def write_section(section: str) -> None:
-    """Replaces the "## Import" section of docs/PERFORMANCE.md (or appends it), leaving the rest."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else "# Performance\n\nMeasured figures, one section per area.\n\n"
-    pattern = re.compile(r"^## Import\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text.rstrip("\n") + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=1000)
@@ -317,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_doc:
             print(section)
         else:
-            write_section(section)
+            perfdoc.replace_section("Import", section)
             print(f"[bench] wrote the Import section of {DOC}")
     finally:
         from django.db import connections

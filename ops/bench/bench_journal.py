@@ -26,7 +26,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import perfdoc
 from bench_tenants import machine_line, recreate_database, server_database_url
 from journal_data import build_journal_school, prepare_database, setup_django
 
@@ -229,24 +229,6 @@ def report(gen: dict[str, Any], grid: dict[str, Any], save: dict[str, Any], ids:
     return "\n".join(lines)
 
 
-def write_block(start: str, end: str, body: str) -> None:
-    """Puts `body` between the markers inside the "## Journal" section of docs/PERFORMANCE.md (made
-    if missing); whatever else the file holds stays as it is."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    block = f"{start}\n{body.strip()}\n{end}"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    elif heading := re.search(r"^## Journal\b.*$", text, re.M):
-        nxt = re.search(r"^## ", text[heading.end():], re.M)
-        at = heading.end() + nxt.start() if nxt else len(text)
-        text = text[:at].rstrip("\n") + "\n\n" + block + "\n\n" + text[at:]
-    else:
-        text = text.rstrip("\n") + "\n\n## Journal\n\n" + block + "\n"
-    DOC.write_text(text.rstrip("\n") + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
@@ -281,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_doc:
         print(section)
     else:
-        write_block(START, END, section)
+        perfdoc.write_block("Journal", START, END, section)
         print(f"written to {DOC.relative_to(ROOT)}")
     if args.drop:
         from django.db import connections

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import re
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import perfdoc
 from bench_journal import summary
 from bench_tenants import machine_line, recreate_database, server_database_url
 from journal_data import prepare_database, setup_django
@@ -181,19 +181,6 @@ def report(world: dict[str, Any], results: dict[str, dict[str, Any]], args: argp
     return "\n".join(lines)
 
 
-def write_block(body: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    block = f"{START}\n{body.strip()}\n{END}"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + block + rest.split(END, 1)[1]
-    elif heading := re.search(r"^## Messages\b.*$", text, re.M):
-        text = text[:heading.end()] + "\n\n" + block + text[heading.end():]
-    else:
-        text = text.rstrip("\n") + "\n\n## Messages\n\n" + block + "\n"
-    DOC.write_text(text.rstrip("\n") + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
@@ -220,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         section = report(world, results, args)
         print(section)
         if not args.no_doc:
-            write_block(section)
+            perfdoc.write_block("Messages", START, END, section)
             print(f"written to {DOC.relative_to(ROOT)}")
     finally:
         from django.db import connections

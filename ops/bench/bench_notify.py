@@ -28,7 +28,6 @@ import argparse
 import datetime as dt
 import os
 import random
-import re
 import shlex
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import bench_import
+import perfdoc
 from bench_tenants import machine_line, recreate_database, server_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -245,17 +245,6 @@ def report(results: dict[str, Any], command: str, machine: str) -> str:
     ])
 
 
-def write_section(section: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else "# Performance\n\nMeasured figures, one section per area.\n\n"
-    pattern = re.compile(r"^## Informing\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text.rstrip("\n") + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", type=int, default=10000)
@@ -296,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
             print(section)
             print(first["sample"][:1500])
         else:
-            write_section(section)
+            perfdoc.replace_section("Informing", section)
             print(f"[bench] wrote the Informing section of {DOC}")
     finally:
         from django.db import connections

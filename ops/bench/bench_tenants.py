@@ -47,6 +47,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import perfdoc
+
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 PYTHON = sys.executable
@@ -789,22 +791,6 @@ def _edge(times: list[float], side: int) -> str:
 START, END = "<!-- ops/bench/bench_tenants.py: start -->", "<!-- ops/bench/bench_tenants.py: end -->"
 
 
-def write_section(body: str) -> None:
-    """Puts the figures between the markers in the "Tenancy" section of docs/PERFORMANCE.md
-    (made if missing); whatever else that section or the file holds stays as it is."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    block = f"{START}\n{body.strip()}\n{END}"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + block + rest.split(END, 1)[1]
-    elif heading := re.search(r"^## Tenancy\b.*$", text, re.M):
-        text = text[: heading.end()] + "\n\n" + block + "\n" + text[heading.end() :]
-    else:
-        text = text.rstrip("\n") + "\n\n## Tenancy\n\n" + block + "\n"
-    DOC.write_text(text.rstrip("\n") + "\n")
-
-
 # --- entry point -----------------------------------------------------------------------------------
 
 STEPS = {"create": "create_one", "noop": "noop_migrate", "migrate": "real_migrations"}
@@ -882,7 +868,7 @@ def publish(results: dict[str, Any], args: argparse.Namespace) -> int:
     section = report(results)
     print(section)
     if not args.no_doc:
-        write_section(section)
+        perfdoc.write_block("Tenancy", START, END, section)
         print(f"wrote the figures into the Tenancy section of {DOC.relative_to(ROOT)}")
     return 0
 

@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_journal import SLUG, write_block
+import perfdoc
+from bench_journal import SLUG
 from bench_tenants import machine_line, server_database_url
 from journal_data import build_journal_school, prepare_database, setup_django
 
@@ -333,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_doc:
         print(section)
     else:
-        write_block(*MARKERS[args.scenario], section)
+        perfdoc.write_block("Journal", *MARKERS[args.scenario], section)
         print("written to docs/PERFORMANCE.md")
     return 0
 
