@@ -8,7 +8,7 @@ Builds one school with a full year of journal data with the journal's own genera
 (ops/bench/journal_data.py: 1,000 students, 60 teachers, ~250,000 marks, one parent per student)
 in its own database (default zhurnal_bench_diary, re-created unless --reuse), adds what the
 generator leaves out and the diary shows — quarters for every grade and the period marks of the
-quarters already over — then, through Django's test Client in this process (server time: routing,
+quarters already over — then, through Django's WSGI handler in this process as gunicorn calls it (server time: routing,
 middleware, the access check, queries, rendering; no network), signs in as parents of children
 in different classes and times, round-robin over the families:
 
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import perfdoc
 from bench_tenants import machine_line, recreate_database, server_database_url
 from journal_data import build_journal_school, prepare_database, setup_django
+from wsgi_client import WsgiClient
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -132,7 +133,7 @@ def measure(fams: list[tuple[Any, str, int]], repeat: int) -> dict[str, dict[str
         client = Client(HTTP_HOST="localhost")  # an allowed host (ALLOWED_HOSTS has no "testserver")
         client.force_login(parent)
         assert client.get("/diary/").status_code in (200, 302)  # signs in: the family list goes to the session
-        clients.append(client)
+        clients.append(WsgiClient.signed_in_as(client))
     kinds = {
         "week page": "/s/{slug}/diary/{child}/",
         "marks page (quarter)": "/s/{slug}/diary/{child}/marks/",

@@ -7,8 +7,8 @@
 Builds (journal_data.build_journal_school) one school with a full year of data — 1,000
 students, 60 teachers, ~250,000 marks — in its own database (default zhurnal_bench_journal,
 dropped and re-created unless --reuse; kept for ops/bench/load_journal.py unless --drop), then
-through Django's test Client in this process (server time: URL routing, middleware, access
-checks, queries, rendering; no network):
+through Django's WSGI handler in this process, as gunicorn calls it (ops/bench/wsgi_client.py; server
+time: URL routing, middleware, access checks, queries, rendering; no network):
 
   1. the journal grid page of 7А × maths over the dates of its last 100 lessons (35 students ×
      100 lessons, one column per work): SQL queries per request and time, --repeat times after
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import perfdoc
 from bench_tenants import machine_line, recreate_database, server_database_url
 from journal_data import build_journal_school, prepare_database, setup_django
+from wsgi_client import WsgiClient
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -121,8 +122,9 @@ def timed_series(timer: Timed, call: Any, repeat: int) -> dict[str, Any]:
 def measure_grid(ids: dict[str, Any], repeat: int) -> dict[str, Any]:
     from django.test import Client
 
-    client = Client(HTTP_HOST="localhost")  # an allowed host (ALLOWED_HOSTS has no "testserver")
-    client.force_login(ids["teacher"])
+    signed_in = Client(HTTP_HOST="localhost")  # an allowed host (ALLOWED_HOSTS has no "testserver")
+    signed_in.force_login(ids["teacher"])
+    client = WsgiClient.signed_in_as(signed_in)
     query = f"?date_from={ids['date_from']:%Y-%m-%d}&date_to={ids['date_to']:%Y-%m-%d}"
     result: dict[str, Any] = {}
     for name, url in (("page", f"/s/{SLUG}/journal/{ids['class_id']}/{ids['subject_id']}/{query}"),
@@ -168,8 +170,9 @@ def measure_saves(ids: dict[str, Any], saves: int) -> dict[str, Any]:
     versions = {(w, s): v for w, s, v in Mark.objects.filter(work_id__in=[w for w, _ in works]).values_list("work_id", "student_id", "version")}
     use_public()
     assert cells, "no lessons of 7А maths inside the lock: generate the data again (it is dated up to its day)"
-    client = Client(HTTP_HOST="localhost")  # an allowed host (ALLOWED_HOSTS has no "testserver")
-    client.force_login(ids["teacher"])
+    signed_in = Client(HTTP_HOST="localhost")  # an allowed host (ALLOWED_HOSTS has no "testserver")
+    signed_in.force_login(ids["teacher"])
+    client = WsgiClient.signed_in_as(signed_in)
     url = f"/api/v1/schools/{SLUG}/journal/marks/"
     audits_before = AuditRecord.objects.filter(action="journal.mark.save").count()
     timer, counter = Timed(), iter(range(10**9))
@@ -206,7 +209,7 @@ def report(gen: dict[str, Any], grid: dict[str, Any], save: dict[str, Any], ids:
         f"({gen.get('students', 1000):,} students, {gen.get('teachers', 60)} teachers, 33 classes"
         + (f"; generated in {gen['seconds']:.0f} s with bulk_create/COPY" if gen.get("seconds") else "") + ").",
         "",
-        "| What (server time, in-process test Client) | SQL queries | p50 ms | p95 ms | max ms | CPU p50 / p95 ms | in SQL p50 / p95 ms "
+        "| What (server time, in-process WSGI handler) | SQL queries | p50 ms | p95 ms | max ms | CPU p50 / p95 ms | in SQL p50 / p95 ms "
         "| target |",
         "|---|---|---|---|---|---|---|---|",
         f"| Journal grid page, {page['rows']} students × {ids['lessons_in_grid']} lessons ({page['columns']} columns, "
