@@ -54,9 +54,18 @@ SECRET_KEY="$(zh_random_secret)"
 export SECRET_KEY
 export SECURE_SSL="${SECURE_SSL:-0}"
 
-zh_log "python -m pytest $*"
+# The suite runs on TEST_WORKERS processes (default: one per core, at most 4), each with its own
+# test database; a module stays on one worker (--dist loadfile: module-wide worlds are built once).
+# TEST_WORKERS=0 runs in this process (pytest's own -n/-p xdist arguments also take over).
+workers="${TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}"
+((workers > 4)) && workers=4
+parallel=()
+if ((workers > 1)) && [[ " $* " != *" -n "* && " $* " != *" -p no:xdist "* ]]; then
+    parallel=(-n "$workers" --dist loadfile)
+fi
+zh_log "python -m pytest ${parallel[*]} $*"
 set +e
-"$ZH_PY" -m pytest "$@"
+"$ZH_PY" -m pytest "${parallel[@]}" "$@"
 status=$?
 set -e
 if ((status == 5)); then

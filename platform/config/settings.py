@@ -6,6 +6,7 @@ the same variables (see helm/). Debug is off unless DJANGO_DEBUG says otherwise.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -228,6 +229,8 @@ CACHES = {
     )
 }
 CACHES["default"]["KEY_FUNCTION"] = "django_tenants.cache.make_key"
+if TESTING and os.environ.get("PYTEST_XDIST_WORKER"):  # parallel test workers share one Redis
+    CACHES["default"]["KEY_PREFIX"] = os.environ["PYTEST_XDIST_WORKER"]
 CACHES["default"]["REVERSE_KEY_FUNCTION"] = "django_tenants.cache.reverse_key"
 
 # --- Celery --------------------------------------------------------------------------
