@@ -75,7 +75,7 @@ def test_stale_version_is_a_conflict_with_the_current_value(jw: JW, as_: Any) ->
 
 @pytest.mark.parametrize(("value", "code"), [("6", "bad_mark"), ("5+", "bad_mark"), ("0", "bad_mark"), ("отл", "bad_mark")])
 def test_bad_marks_are_refused_in_russian(jw: JW, as_: Any, value: str, code: str) -> None:
-    """R-J03: the 5-point scale (and зач/незач/осв) only."""
+    """R-J03: the 5-point scale (and зач/незач/осв) only. R-J14: the refusal is in Russian."""
     work = jw.work(jw.lesson(YESTERDAY, 2))
     error = error_of(send(as_(jw.teacher), "PUT", jw.api("marks/"), {"work": work.pk, "student": jw.students[0].pk, "value": value,
                                                                      "version": 0}), 400, code)
