@@ -28,15 +28,14 @@ import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import perfdoc
-from bench_tenants import machine_line, recreate_database, server_database_url
-from journal_data import build_journal_school, prepare_database, setup_django
+from bench_tenants import machine_line, recreate_database
+from journal_data import open_bench_school
 from wsgi_client import WsgiClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,16 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if "bench" not in args.database:
         parser.error("the scratch database is dropped: its name must contain 'bench'")
-    if not args.reuse:
-        recreate_database(args.server, args.database)
-    setup_django(server_database_url(args.server, args.database), tempfile.mkdtemp(prefix="zhurnal-bench-diary-"))
-    gen: dict[str, Any] = {}
-    if not args.reuse:
-        print("preparing the database…", flush=True)
-        prepare_database()
-        print("generating the school…", flush=True)
-        world = build_journal_school(slug=SLUG, marks=args.marks)
-        gen = {**world.counts, "seconds": world.seconds}
+    gen = open_bench_school(args.server, args.database, reuse=args.reuse, marks=args.marks, slug=SLUG, tag="diary")
     extra = add_periods_and_results()
     fams = families()
     figures = measure(fams, args.repeat)

@@ -301,3 +301,22 @@ def build_journal_school(*, slug: str = "bench", students: int = 1000, teachers:
                          seconds=time.perf_counter() - started)
     say(f"  done: {world.seconds:.1f} s, {counts}")
     return world
+
+
+def open_bench_school(server: str, database: str, *, reuse: bool, marks: int, slug: str, tag: str) -> dict[str, Any]:
+    """Django on the scratch `database`; unless `reuse`, the database re-created and one school
+    with a full year of journal data generated in it. Returns what was generated (empty on reuse)."""
+    import tempfile
+
+    from bench_tenants import recreate_database, server_database_url
+
+    if not reuse:
+        recreate_database(server, database)
+    setup_django(server_database_url(server, database), tempfile.mkdtemp(prefix=f"zhurnal-bench-{tag}-"))
+    if reuse:
+        return {}
+    print("preparing the database…", flush=True)
+    prepare_database()
+    print("generating the school…", flush=True)
+    world = build_journal_school(slug=slug, marks=marks)
+    return {**world.counts, "seconds": world.seconds}
