@@ -161,3 +161,58 @@ def overdue_accounts(school: School, today: Any = None) -> list[Membership]:
             m.handover_due = due  # type: ignore[attr-defined]
             result.append(m)
     return result
+
+
+# --- many people at once (the bulk import, R-Y07) ---------------------------------------------
+
+MatchKey = tuple[str, str, str, Any]  # (UPPER(surname), UPPER(name), UPPER(patronymic), birth_date)
+
+
+def match_people(wanted: list[tuple[str, str, str, Any]]) -> tuple[list[MatchKey], dict[MatchKey, list[Person]]]:
+    """`find_or_create_person`'s match for many people in two queries: each (surname, name,
+    patronymic, birth_date) of `wanted` (stripped) against the active people of the district,
+    case-insensitively as `iexact` does (UPPER on both sides; the index person_match_idx).
+    Returns each wanted entry's key as the database upper-cases it (so that two spellings in
+    one file fold exactly as the database would fold them) and the people found per key."""
+    from django.db import connection
+
+    if not wanted:
+        return [], {}
+    surnames, names, patronymics, births = (list(column) for column in zip(*wanted, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT v.i, UPPER(v.s), UPPER(v.n), UPPER(v.p), p.id "
+            "FROM unnest(%s::text[], %s::text[], %s::text[], %s::date[]) WITH ORDINALITY AS v(s, n, p, b, i) "
+            "LEFT JOIN accounts_person p ON UPPER(p.surname) = UPPER(v.s) AND UPPER(p.name) = UPPER(v.n) "
+            "AND p.birth_date = v.b AND UPPER(p.patronymic) = UPPER(v.p) AND p.is_active "
+            "ORDER BY v.i, p.id",
+            [surnames, names, patronymics, births],
+        )
+        found = cursor.fetchall()
+    keys: list[MatchKey] = [("", "", "", None)] * len(wanted)
+    ids: dict[MatchKey, list[int]] = {}
+    for index, surname, name, patronymic, person_id in found:
+        key = (surname, name, patronymic, wanted[index - 1][3])
+        keys[index - 1] = key
+        if person_id is not None and person_id not in ids.setdefault(key, []):
+            ids[key].append(person_id)
+    people = Person.objects.in_bulk([i for group in ids.values() for i in group]) if ids else {}
+    return keys, {key: [people[i] for i in group if i in people] for key, group in ids.items()}
+
+
+def people_by_login(logins: set[str]) -> dict[str, Person]:
+    return {p.login: p for p in Person.objects.filter(login__in=sorted(logins))} if logins else {}
+
+
+def logins_like(candidates: set[str]) -> set[str]:
+    """The logins `accounts.services.free_login` must step over for each of `candidates`: the
+    candidate itself and the candidate followed by digits (a superset: every login equal to a
+    candidate once trailing digits are dropped from both). One scan, no pattern per candidate."""
+    if not candidates:
+        return set()
+    from django.db import connection
+
+    stems = sorted({c.rstrip("0123456789") for c in candidates})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT login FROM accounts_person WHERE regexp_replace(login, '[0-9]+$', '') = ANY(%s::text[])", [stems])
+        return {row[0] for row in cursor.fetchall()}

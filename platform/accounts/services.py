@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -52,11 +53,16 @@ class PersonData:
     login: str = ""
 
 
-def _unique_login(surname: str, name: str, patronymic: str) -> str:
+def login_candidate(surname: str, name: str, patronymic: str) -> str:
+    """The login a new person is given when it is free: transliterated surname + initials."""
     base = translit(surname)[:20] or "user"
     initials = translit(name[:1]) + translit(patronymic[:1])
-    candidate = f"{base}.{initials}" if initials else base
-    taken = set(Person.objects.filter(login__startswith=candidate).values_list("login", flat=True))
+    return f"{base}.{initials}" if initials else base
+
+
+def free_login(candidate: str, taken: Container[str]) -> str:
+    """`candidate`, or `candidate2`, `candidate3`… — the first not in `taken` (the logins
+    starting with `candidate`)."""
     if candidate not in taken:
         return candidate
     n = 2
@@ -65,7 +71,18 @@ def _unique_login(surname: str, name: str, patronymic: str) -> str:
     return f"{candidate}{n}"
 
 
-def _clean_person(data: PersonData) -> PersonData:
+def _unique_login(surname: str, name: str, patronymic: str) -> str:
+    candidate = login_candidate(surname, name, patronymic)
+    return free_login(candidate, set(Person.objects.filter(login__startswith=candidate).values_list("login", flat=True)))
+
+
+def _login_taken(login: str) -> bool:
+    return Person.objects.filter(login=login).exists()
+
+
+def _clean_person(data: PersonData, login_taken: Callable[[str], bool] = _login_taken) -> PersonData:
+    """`data` stripped and checked; `login_taken` answers whether a login is in use (the
+    database by default; the bulk import passes what it has read and staged)."""
     errors: dict[str, list[str]] = {}
     surname, name, patronymic = data.surname.strip(), data.name.strip(), data.patronymic.strip()
     if not surname:
@@ -80,7 +97,7 @@ def _clean_person(data: PersonData) -> PersonData:
     if login:
         if not all(c.isascii() and (c.isalnum() or c in "._-") for c in login) or len(login) < 3:
             errors["login"] = ["Логин: от 3 латинских букв, цифр, точек, дефисов."]
-        elif Person.objects.filter(login=login).exists():
+        elif login_taken(login):
             errors["login"] = ["Такой логин уже занят."]
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
@@ -109,9 +126,27 @@ def _insert_person(actor: Person, clean: PersonData, school: School | None) -> P
             surname=clean.surname, name=clean.name, patronymic=clean.patronymic, email=clean.email,
             sex=clean.sex, birth_date=clean.birth_date,
         )
-        record(actor=actor, action="person.create", school=school, obj=person, after=snapshot(person, PERSON_AUDITED))
+        record_person_created(actor, school, person)
     person._just_created = True  # type: ignore[attr-defined]  # see just_created()
     return person
+
+
+def new_person(clean: PersonData, login: str) -> Person:
+    """An unsaved account from checked data (`_clean_person`), as `create_user` makes it."""
+    person = Person(login=Person.normalize_login(login), surname=clean.surname, name=clean.name, patronymic=clean.patronymic,
+                    email=clean.email, sex=clean.sex, birth_date=clean.birth_date)
+    person.set_unusable_password()
+    return person
+
+
+def insert_people(people: Sequence[Person]) -> None:
+    """Saves new accounts made by `new_person` in one INSERT (the bulk import); the caller
+    records each with `record_person_created` in the same transaction."""
+    Person.objects.bulk_create(people)
+
+
+def record_person_created(actor: Person, school: School | None, person: Person) -> None:
+    record(actor=actor, action="person.create", school=school, obj=person, after=snapshot(person, PERSON_AUDITED))
 
 
 def just_created(person: Person) -> bool:
@@ -126,11 +161,8 @@ def clean_person_data(data: PersonData) -> PersonData:
     return _clean_person(data)
 
 
-def find_or_create_person(actor: Person, data: PersonData, school: School | None) -> tuple[Person, bool]:
-    """The district's one account for this person, made if there is none (R-P02: a parent with
-    children in two schools is one person). Matched by login when given, otherwise by surname,
-    name, patronymic and date of birth (no match without a date of birth). Returns (person, created).
-    Those who keep a school's people (cards, movement, roles) may call it."""
+def ensure_may_keep_people(actor: Person, school: School | None) -> None:
+    """Who may find or create people: those who keep a school's people (cards, movement, roles)."""
     access = access_for(actor)
     allowed = access.can(Perm.MANAGE_SCHOOLS) or (school is not None and (
         any(access.can(p, school) for p in (Perm.MANAGE_STAFF, Perm.ISSUE_ACCOUNTS, Perm.MANAGE_PEOPLE, Perm.MOVEMENT))
@@ -138,24 +170,43 @@ def find_or_create_person(actor: Person, data: PersonData, school: School | None
     if not allowed:
         raise PermissionDenied("Недостаточно прав, чтобы заводить учётные записи.")
     ensure_writable(school)
+
+
+def check_login_owner(person: Person, data: PersonData) -> None:
+    """A login given with a person's data must belong to that person (the same surname)."""
+    if person.surname.strip().casefold() != data.surname.strip().casefold():
+        raise ValidationFailed("Учётная запись с этим логином принадлежит другому человеку.",
+                               fields={"login": ["Фамилия не совпадает с владельцем логина."]})
+
+
+def pick_match(matches: Sequence[Person]) -> Person | None:
+    """The one active person with the same full name and date of birth; refuses two or more."""
+    if len(matches) > 1:
+        raise ValidationFailed("В районе несколько людей с такими ФИО и датой рождения: укажите логин.",
+                               fields={"login": ["Укажите логин, чтобы выбрать человека."]}, code="ambiguous_person")
+    return matches[0] if matches else None
+
+
+def find_or_create_person(actor: Person, data: PersonData, school: School | None) -> tuple[Person, bool]:
+    """The district's one account for this person, made if there is none (R-P02: a parent with
+    children in two schools is one person). Matched by login when given, otherwise by surname,
+    name, patronymic and date of birth (no match without a date of birth). Returns (person, created).
+    Those who keep a school's people (cards, movement, roles) may call it. The bulk import
+    (bulkimport.kinds.students_bulk) follows the same steps for a whole file."""
+    ensure_may_keep_people(actor, school)
     login = Person.normalize_login(data.login) if data.login else ""
     if login:
         person = Person.objects.filter(login=login).first()
         if person is not None:
-            if person.surname.strip().casefold() != data.surname.strip().casefold():
-                raise ValidationFailed("Учётная запись с этим логином принадлежит другому человеку.",
-                                       fields={"login": ["Фамилия не совпадает с владельцем логина."]})
+            check_login_owner(person, data)
             return person, False
     elif data.birth_date is not None:
-        matches = list(Person.objects.filter(
+        found = pick_match(list(Person.objects.filter(
             surname__iexact=data.surname.strip(), name__iexact=data.name.strip(),
             patronymic__iexact=data.patronymic.strip(), birth_date=data.birth_date, is_active=True,
-        )[:2])
-        if len(matches) > 1:
-            raise ValidationFailed("В районе несколько людей с такими ФИО и датой рождения: укажите логин.",
-                                   fields={"login": ["Укажите логин, чтобы выбрать человека."]}, code="ambiguous_person")
-        if matches:
-            return matches[0], False
+        )[:2]))
+        if found is not None:
+            return found, False
     clean = _clean_person(data)
     return _insert_person(actor, clean, school), True
 

@@ -202,15 +202,29 @@ def _save_card(actor: Person, school: School, person: Person, card: CardData, *,
         return
     existing = None if new_person else PersonCard.objects.select_for_update().filter(person=person).first()
     obj = existing or PersonCard(person=person)
-    changed = sorted(name for name, value in values.items() if getattr(obj, name) != value)
+    changed = card_changes(obj, values)
     if not changed:
         return
     for name in changed:
         setattr(obj, name, values[name])
     obj.save()
+    record_card_saved(actor, school, obj, person, changed)
+
+
+def clean_card(card: CardData, settings: PersonalDataSettings) -> dict[str, str]:
+    """The values of `card` to store (raises ValidationFailed as `save_family_card` would)."""
+    return _clean_card(card, settings)
+
+
+def card_changes(existing: Any, values: dict[str, str]) -> list[str]:
+    """The names of the card fields `values` changes (`existing`: the card or anything with its fields)."""
+    return sorted(name for name, value in values.items() if getattr(existing, name) != value)
+
+
+def record_card_saved(actor: Person, school: School, card: PersonCard, person: Person, changed: list[str]) -> None:
     # Only the names of the changed fields: the audit log is append-only, and a value kept there
     # could never be erased when the school stops collecting it.
-    record(actor=actor, action="person_card.update", school=school, obj=obj, object_repr=f"карточка: {person.short_name}",
+    record(actor=actor, action="person_card.update", school=school, obj=card, object_repr=f"карточка: {person.short_name}",
            after={"person": person.pk, "changed": changed})
 
 
@@ -230,14 +244,19 @@ def save_family_card(actor: Person, school: School, person: Person, *, data: Per
     if not _may_edit_family(access, school, person.pk):
         raise PermissionDenied("Карточки обучающихся и родителей ведут администрация и классный руководитель класса.")
     ensure_writable(school)
-    if not (selectors.is_student_here(person.pk) or selectors.is_parent_here(person.pk)):
-        raise ValidationFailed("Это не обучающийся и не родитель обучающегося этой школы.")
+    check_family_member(selectors.is_student_here(person.pk) or selectors.is_parent_here(person.pk))
     with transaction.atomic():
         if data is not None:
             _update_minimum(actor, school, person, data)
         if card is not None:
             _save_card(actor, school, person, card)
     return person
+
+
+def check_family_member(is_here: bool) -> None:
+    """A family card is kept for somebody who studies (studied) here or is a parent of such a student."""
+    if not is_here:
+        raise ValidationFailed("Это не обучающийся и не родитель обучающегося этой школы.")
 
 
 # --- memberships that follow the roster ---------------------------------------------------------
@@ -254,9 +273,13 @@ def ensure_membership(actor: Person, school: School, person: Person, role: str, 
         return
     membership = Membership.objects.create(person=person, school=school, role=role, class_id=class_id, since=since,
                                            granted_by=actor)
+    record_role_granted(actor, school, membership, reason)
+    forget_access(person)
+
+
+def record_role_granted(actor: Person, school: School, membership: Membership, reason: str) -> None:
     record(actor=actor, action="role.grant", school=school, obj=membership, after=snapshot(membership, MEMBERSHIP_AUDITED),
            reason=reason)
-    forget_access(person)
 
 
 def end_memberships(actor: Person, school: School, rows: Iterable[Membership], last_day: dt.date, reason: str) -> None:
@@ -344,11 +367,7 @@ def _appoint_class_teacher(actor: Person, school: School, school_class: SchoolCl
 
 def create_class(actor: Person, school: School, data: ClassData, *, year: AcademicYear | None = None) -> SchoolClass:
     """A class of `year` (the school's open year when not given)."""
-    _require(actor, school, Perm.MANAGE_CLASSES, "Классы формирует администрация школы.")
-    year = year or current_year()
-    if year is None:
-        raise ValidationFailed("Сначала откройте учебный год.", code="no_year")
-    ensure_year_open(year)
+    year = class_year(actor, school, year)
     grade, letter, profile, teacher = _clean_class(school, data)
     _check_class_free(year.pk, grade, letter)
     try:
@@ -360,6 +379,16 @@ def create_class(actor: Person, school: School, data: ClassData, *, year: Academ
     except IntegrityError as exc:
         raise _fail("letter", f"Класс {grade}{letter} в этом учебном году уже есть.", code="duplicate_class") from exc
     return school_class
+
+
+def class_year(actor: Person, school: School, year: AcademicYear | None = None) -> AcademicYear:
+    """The year a new class goes to (the open one when not given), if `actor` may create classes."""
+    _require(actor, school, Perm.MANAGE_CLASSES, "Классы формирует администрация школы.")
+    year = year or current_year()
+    if year is None:
+        raise ValidationFailed("Сначала откройте учебный год.", code="no_year")
+    ensure_year_open(year)
+    return year
 
 
 def update_class(actor: Person, school: School, school_class: SchoolClass, data: ClassData) -> SchoolClass:
@@ -548,6 +577,21 @@ class OrderData:
 
 
 def _new_order(actor: Person, school: School, kind: str, data: OrderData) -> MovementOrder:
+    number, note = check_new_order(kind, data)
+    duplicate = duplicate_order(number, data.date)
+    if MovementOrder.objects.filter(number=number, date=data.date).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            order = MovementOrder.objects.create(kind=kind, number=number, date=data.date, note=note, created_by_id=actor.pk)
+    except IntegrityError as exc:
+        raise duplicate from exc
+    record_order_created(actor, school, order)
+    return order
+
+
+def check_new_order(kind: str, data: OrderData) -> tuple[str, str]:
+    """(number, note) of a new order, checked; raises ValidationFailed."""
     errors: dict[str, list[str]] = {}
     number, note = (data.number or "").strip(), (data.note or "").strip()
     if kind not in OrderKind.values:
@@ -561,16 +605,16 @@ def _new_order(actor: Person, school: School, kind: str, data: OrderData) -> Mov
     if len(note) > 300:
         errors["note"] = ["Не длиннее 300 знаков."]
     _raise_first(errors)
-    duplicate = f"Приказ № {number} от {data.date:%d.%m.%Y} уже зарегистрирован: выберите его, а не вводите заново."
-    if MovementOrder.objects.filter(number=number, date=data.date).exists():
-        raise _fail("order_number", duplicate, code="duplicate_order")
-    try:
-        with transaction.atomic():
-            order = MovementOrder.objects.create(kind=kind, number=number, date=data.date, note=note, created_by_id=actor.pk)
-    except IntegrityError as exc:
-        raise _fail("order_number", duplicate, code="duplicate_order") from exc
+    return number, note
+
+
+def duplicate_order(number: str, date: dt.date) -> ValidationFailed:
+    return _fail("order_number", f"Приказ № {number} от {date:%d.%m.%Y} уже зарегистрирован: выберите его, а не вводите заново.",
+                 code="duplicate_order")
+
+
+def record_order_created(actor: Person, school: School, order: MovementOrder) -> None:
     record(actor=actor, action="movement_order.create", school=school, obj=order, after=snapshot(order, ORDER_AUDITED))
-    return order
 
 
 def create_order(actor: Person, school: School, kind: str, data: OrderData) -> MovementOrder:
@@ -582,11 +626,20 @@ def create_order(actor: Person, school: School, kind: str, data: OrderData) -> M
 
 def _order_for(actor: Person, school: School, order: MovementOrder | OrderData, kinds: tuple[str, ...]) -> MovementOrder:
     if isinstance(order, MovementOrder):
-        if order.kind not in kinds:
-            wanted = " или ".join(f"«{OrderKind(k).label}»" for k in kinds)
-            raise _fail("order_id", f"{order} — не приказ вида {wanted}.")
+        check_order_kind(order, kinds)
         return order
     return _new_order(actor, school, kinds[0], order)
+
+
+def check_order_kind(order: MovementOrder, kinds: tuple[str, ...]) -> None:
+    if order.kind not in kinds:
+        wanted = " или ".join(f"«{OrderKind(k).label}»" for k in kinds)
+        raise _fail("order_id", f"{order} — не приказ вида {wanted}.")
+
+
+def check_in_year(day: dt.date, school_class: SchoolClass) -> None:
+    """The day lies within the class's academic year (`school_class.year` loaded)."""
+    _check_in_year(day, school_class)
 
 
 def _check_in_year(day: dt.date, school_class: SchoolClass) -> None:
@@ -619,30 +672,49 @@ def enrol_student(actor: Person, school: School, student: Person | PersonData, s
         _check_in_year(day, school_class)
         person, new = _person_for(actor, school, student)
         current = None if new else _open_enrolment(person)
-        if current is not None:
-            where = current.school_class
-            if where.grade == school_class.grade:
-                raise _fail("school_class", f"{person.short_name} уже обучается в {where} — классе этой же параллели: "
-                                            "оформите перевод, а не зачисление.", code="already_enrolled")
-            raise _fail("school_class", f"{person.short_name} уже обучается в {where}: обучающийся не может быть в двух "
-                                        "классах сразу — оформите перевод или выбытие.", code="already_enrolled")
+        check_not_enrolled(person, current.school_class if current is not None else None, school_class)
         last = None if new else (Enrolment.objects.filter(student=person, until__gte=day).select_related("school_class")
                                  .order_by("-until").first())
         if last is not None:
-            raise _fail("on", f"До {last.until:%d.%m.%Y} {person.short_name} числится в {last.school_class}: "
-                              "зачисление должно быть позже.", code="overlapping_dates")
+            check_enrolled_after(person, last.until, last.school_class)
         try:
             with transaction.atomic():
                 enrolment = Enrolment.objects.create(student=person, school_class=school_class, since=day, order_in=the_order)
         except IntegrityError as exc:  # enrolled elsewhere a moment ago (one open enrolment per student)
             raise _fail("school_class", f"{person.short_name} уже обучается в школе: обучающийся не может быть в двух "
                                         "классах сразу.", code="already_enrolled") from exc
-        record(actor=actor, action="student.enrol", school=school, obj=enrolment, object_repr=f"{person.short_name} → {school_class}",
-               after=snapshot(enrolment, ENROLMENT_AUDITED))
-        ensure_membership(actor, school, person, Role.STUDENT, the_order.date, f"Зачисление: {the_order}", new_person=new)
+        record_enrolment(actor, school, enrolment, person, school_class)
+        ensure_membership(actor, school, person, Role.STUDENT, the_order.date, student_role_reason(the_order), new_person=new)
         if card is not None:
             _save_card(actor, school, person, card, new_person=new)
     return enrolment
+
+
+def check_not_enrolled(person: Person, where: SchoolClass | None, school_class: SchoolClass) -> None:
+    """Enrolment refuses a student who studies in a class already (`where`): a transfer or a leave is due."""
+    if where is None:
+        return
+    if where.grade == school_class.grade:
+        raise _fail("school_class", f"{person.short_name} уже обучается в {where} — классе этой же параллели: "
+                                    "оформите перевод, а не зачисление.", code="already_enrolled")
+    raise _fail("school_class", f"{person.short_name} уже обучается в {where}: обучающийся не может быть в двух "
+                                "классах сразу — оформите перевод или выбытие.", code="already_enrolled")
+
+
+def check_enrolled_after(person: Person, until: dt.date | None, school_class: SchoolClass) -> None:
+    """Refuses an enrolment that starts before an earlier stay in the school (until `until`,
+    on or after the enrolment's day) ended."""
+    raise _fail("on", f"До {until:%d.%m.%Y} {person.short_name} числится в {school_class}: "
+                      "зачисление должно быть позже.", code="overlapping_dates")
+
+
+def student_role_reason(order: MovementOrder) -> str:
+    return f"Зачисление: {order}"
+
+
+def record_enrolment(actor: Person, school: School, enrolment: Enrolment, person: Person, school_class: SchoolClass) -> None:
+    record(actor=actor, action="student.enrol", school=school, obj=enrolment, object_repr=f"{person.short_name} → {school_class}",
+           after=snapshot(enrolment, ENROLMENT_AUDITED))
 
 
 def transfer_student(actor: Person, school: School, student: Person, to_class: SchoolClass, *,
@@ -720,25 +792,46 @@ def add_guardian(actor: Person, school: School, student: Person, parent: Person 
     if not _may_edit_family(access, school, student.pk):
         raise PermissionDenied("Сведения о родителях ведут администрация и классный руководитель класса.")
     ensure_writable(school)
-    if kind not in GuardianKind.values:
-        raise _fail("kind", "Кем приходится: мать, отец, опекун (попечитель) или иной законный представитель.")
-    if selectors.current_enrolment(student.pk) is None:
-        raise _fail("student_id", f"{student.short_name} сейчас не обучается в школе.", code="not_enrolled")
+    check_guardian_kind(kind)
+    check_studies_here(student, selectors.current_enrolment(student.pk) is not None)
     with transaction.atomic():
         person, new = _person_for(actor, school, parent)
-        if person.pk == student.pk:
-            raise _fail("parent", "Обучающийся не может быть своим законным представителем.")
-        if not new and Guardianship.objects.filter(parent=person, student=student).exists():
-            raise _fail("parent", f"{person.short_name} уже указан(а) среди законных представителей.", code="duplicate")
+        check_guardian(person, student, linked=not new and Guardianship.objects.filter(parent=person, student=student).exists())
         link = Guardianship.objects.create(parent=person, student=student, kind=kind)
-        record(actor=actor, action="guardian.add", school=school, obj=link,
-               object_repr=f"{person.short_name} — {link.get_kind_display()} {student.short_name}",
-               after=snapshot(link, GUARDIAN_AUDITED))
-        ensure_membership(actor, school, person, Role.PARENT, timezone.localdate(), f"Законный представитель: {student.short_name}",
+        record_guardian_added(actor, school, link, person, student)
+        ensure_membership(actor, school, person, Role.PARENT, timezone.localdate(), parent_role_reason(student),
                            new_person=new)
         if card is not None:
             _save_card(actor, school, person, card, new_person=new)
     return link
+
+
+def check_guardian_kind(kind: str) -> None:
+    if kind not in GuardianKind.values:
+        raise _fail("kind", "Кем приходится: мать, отец, опекун (попечитель) или иной законный представитель.")
+
+
+def check_studies_here(student: Person, enrolled: bool) -> None:
+    if not enrolled:
+        raise _fail("student_id", f"{student.short_name} сейчас не обучается в школе.", code="not_enrolled")
+
+
+def check_guardian(person: Person, student: Person, *, linked: bool) -> None:
+    """Nobody represents themself, and a parent is linked to a student once."""
+    if person is student or (person.pk is not None and person.pk == student.pk):
+        raise _fail("parent", "Обучающийся не может быть своим законным представителем.")
+    if linked:
+        raise _fail("parent", f"{person.short_name} уже указан(а) среди законных представителей.", code="duplicate")
+
+
+def parent_role_reason(student: Person) -> str:
+    return f"Законный представитель: {student.short_name}"
+
+
+def record_guardian_added(actor: Person, school: School, link: Guardianship, person: Person, student: Person) -> None:
+    record(actor=actor, action="guardian.add", school=school, obj=link,
+           object_repr=f"{person.short_name} — {link.get_kind_display()} {student.short_name}",
+           after=snapshot(link, GUARDIAN_AUDITED))
 
 
 def remove_guardian(actor: Person, school: School, link: Guardianship) -> None:
