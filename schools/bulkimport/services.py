@@ -19,6 +19,8 @@ task (tasks.py), with progress on the job.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -34,7 +36,7 @@ from core.errors import Conflict, DomainError, NotFound, PermissionDenied, Valid
 from tenants.db import current_schema
 
 from .kinds import KINDS, get_kind
-from .kinds.base import Kind, RowRejected
+from .kinds.base import Kind, Outcome, Planner, RowRejected
 from .models import ApplyMode, ImportJob, JobStatus
 from .progress import Progress
 from .readers import ReadError, Table, check_size, read_table
@@ -161,6 +163,8 @@ class _Result:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
         self.warnings: list[str] = []
+        # A planner's writes, made by the import once it decides to write (None: written row by row).
+        self.commit: Callable[[], None] | None = None
 
     @property
     def errors(self) -> int:
@@ -172,9 +176,10 @@ class _DryRun(Exception):
 
 
 def _run(job: ImportJob, kind: Kind, actor: Person, school: School, table: Table, *, write: bool) -> _Result:
-    """Every data row through `kind.parse` and `kind.apply` (the services), each in a
-    savepoint, all in one transaction. A check (write=False) rolls it back; an import
-    leaves committing to the caller's transaction."""
+    """Every data row through `kind.parse` and then either the kind's planner (the whole file
+    decided at once against what the database holds; nothing is written here, the import calls
+    `result.commit`) or `kind.apply` (the services), each row in a savepoint, all in one
+    transaction that a check (write=False) rolls back."""
     accepted, refused = kind.columns()
     header, data_rows = match_header(table, accepted, refused)
     columns: dict[str, Column] = {c.key: c for c in accepted}
@@ -183,12 +188,18 @@ def _run(job: ImportJob, kind: Kind, actor: Person, school: School, table: Table
         result.warnings.append("Столбцы не распознаны и не загружаются: " + ", ".join(f"«{t}»" for t in header.unknown) + ".")
     progress = Progress(job.pk, current_schema(), len(data_rows)) if len(data_rows) > async_rows() else None
     try:
+        planner = kind.planner(actor, school)
+        if planner is not None:
+            _plan(kind, planner, header, columns, data_rows, result, progress)
+            return result
         with transaction.atomic():
             ctx = kind.prepare(actor, school)
             seen: dict[Any, int] = {}
             for done, (number, values) in enumerate(data_rows, start=1):
                 row = Row(number, values, header, columns)
-                result.rows.append(_one_row(kind, actor, school, row, ctx, seen, write=write))
+                data = kind.parse(row, ctx)
+                result.rows.append(_one_row(kind, row, data, seen, partial(_apply_row, kind, actor, school, row, data, ctx,
+                                                                           write=write)))
                 if progress is not None:
                     progress.tick(done)
             if not write:
@@ -201,24 +212,52 @@ def _run(job: ImportJob, kind: Kind, actor: Person, school: School, table: Table
     return result
 
 
-def _one_row(kind: Kind, actor: Person, school: School, row: Row, ctx: Any, seen: dict[Any, int], *,
-             write: bool) -> dict[str, Any]:
-    """One row: read it, refuse a repeat of an earlier row, then write it through the
-    services in a savepoint (rolled back on any refusal, so a row is all or nothing)."""
+def _plan(kind: Kind, planner: Planner, header: Any, columns: dict[str, Column], data_rows: list[tuple[int, list[Any]]],
+          result: _Result, progress: Progress | None) -> None:
+    """R-Y07 in bulk: all rows read and parsed, what they need read from the database at once,
+    then each row decided in file order against it (no writes)."""
+    rows = [Row(number, values, header, columns) for number, values in data_rows]
+    parsed = [(row, kind.parse(row, None)) for row in rows]
+    planner.load([(row, data) for row, data in parsed if not row.errors])
+    seen: dict[Any, int] = {}
+    for done, (row, data) in enumerate(parsed, start=1):
+        result.rows.append(_one_row(kind, row, data, seen, partial(planner.apply, row, data)))
+        if progress is not None:
+            progress.tick(done)
+    result.commit = planner.write
+
+
+def _apply_row(kind: Kind, actor: Person, school: School, row: Row, data: Any, ctx: Any, *, write: bool) -> Outcome:
+    """A row through the services in a savepoint (rolled back on any refusal, so a row is all or nothing)."""
+    try:
+        # The row's audit records go in one INSERT at its end, inside its savepoint; a dry
+        # run (the check, rolled back anyway) skips them.
+        with transaction.atomic(), batched(keep=write):
+            outcome = kind.apply(actor, school, row, data, ctx)
+            if row.errors:
+                raise RowRejected
+        ok = True
+        return outcome
+    except BaseException:
+        ok = False
+        raise
+    finally:
+        finished = getattr(ctx, "row_finished", None)
+        if finished is not None:
+            finished(ok)
+
+
+def _one_row(kind: Kind, row: Row, data: Any, seen: dict[Any, int], attempt: Callable[[], Outcome]) -> dict[str, Any]:
+    """One parsed row: refuse a repeat of an earlier row, then `attempt` it (the services or the
+    planner); a refusal is put on the row with its columns."""
     entry: dict[str, Any] = {"row": row.number, "label": kind.label(row)}
-    data = kind.parse(row, ctx)
     keys = [] if row.errors else kind.row_keys(data, row)
     repeated = next((seen[k] for k in keys if k in seen), None)
     if repeated is not None:
         row.error(None, f"Повторяет строку {repeated} файла.")
     if not row.errors:
         try:
-            # The row's audit records go in one INSERT at its end, inside its savepoint; a dry
-            # run (the check, rolled back anyway) skips them.
-            with transaction.atomic(), batched(keep=write):
-                outcome = kind.apply(actor, school, row, data, ctx)
-                if row.errors:
-                    raise RowRejected
+            outcome = attempt()
             entry["status"] = outcome.status
             row.notes.extend(outcome.notes)
             seen.update(dict.fromkeys(keys, row.number))
@@ -226,9 +265,6 @@ def _one_row(kind: Kind, actor: Person, school: School, row: Row, ctx: Any, seen
             pass
         except DomainError as exc:
             row.service_error(exc)
-        finished = getattr(ctx, "row_finished", None)
-        if finished is not None:
-            finished(not row.errors)
     if row.errors:
         entry["status"] = "error"
         entry["errors"] = row.errors
@@ -292,6 +328,8 @@ def apply_job(job_id: int) -> None:
                 # The data changed since the check: nothing is written, the new problems are shown.
                 transaction.set_rollback(True)
             else:
+                if result.commit is not None:
+                    result.commit()
                 _finish(job, actor, school, result)
                 applied = True
     except ReadError as exc:

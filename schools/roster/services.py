@@ -202,7 +202,7 @@ def _save_card(actor: Person, school: School, person: Person, card: CardData, *,
         return
     existing = None if new_person else PersonCard.objects.select_for_update().filter(person=person).first()
     obj = existing or PersonCard(person=person)
-    changed = card_changes(obj, values)
+    changed = card_changes({name: getattr(obj, name) for name in values}, values)
     if not changed:
         return
     for name in changed:
@@ -216,9 +216,9 @@ def clean_card(card: CardData, settings: PersonalDataSettings) -> dict[str, str]
     return _clean_card(card, settings)
 
 
-def card_changes(existing: Any, values: dict[str, str]) -> list[str]:
-    """The names of the card fields `values` changes (`existing`: the card or anything with its fields)."""
-    return sorted(name for name, value in values.items() if getattr(existing, name) != value)
+def card_changes(current: dict[str, str], values: dict[str, str]) -> list[str]:
+    """The names of the card fields `values` changes (`current`: the card's values; a missing card is all "")."""
+    return sorted(name for name, value in values.items() if current.get(name, "") != value)
 
 
 def record_card_saved(actor: Person, school: School, card: PersonCard, person: Person, changed: list[str]) -> None:

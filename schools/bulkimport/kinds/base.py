@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from core.errors import DomainError
 
@@ -38,6 +38,20 @@ def reported(row: Row, fields: dict[str, str] | None = None, default: str | None
         raise RowRejected from exc
 
 
+class Planner(Protocol):
+    """Decides a file's rows against what the database holds (read once), staging their writes."""
+
+    def load(self, rows: list[tuple[Row, Any]]) -> None:
+        """Reads what the rows (parsed without errors) need to know, in a fixed number of queries."""
+
+    def apply(self, row: Row, data: Any) -> Outcome:
+        """Decides one row as `Kind.apply` would; a refusal (RowRejected, DomainError) takes its
+        staged writes back."""
+
+    def write(self) -> None:
+        """Writes what the accepted rows staged, in the caller's transaction."""
+
+
 class Kind:
     code: ClassVar[str]  # an ImportKind value
     # Beyond Perm.IMPORT_DATA: the permissions of what is imported.
@@ -64,6 +78,11 @@ class Kind:
 
     def parse(self, row: Row, ctx: Any) -> Any:
         raise NotImplementedError
+
+    def planner(self, actor: Person, school: School) -> Planner | None:
+        """A kind that decides a whole file at once returns its planner (R-Y07: the preview
+        writes nothing and the import writes in bulk); None: each row goes through `apply`."""
+        return None
 
     def apply(self, actor: Person, school: School, row: Row, data: Any, ctx: Any) -> Outcome:
         raise NotImplementedError

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from accounts.models import Person
     from tenants.models import School
 
+    from .students_bulk import FamilyPlan
+
 GUARDIAN = option_map([
     ("mother", ["мать", "мама"]),
     ("father", ["отец", "папа"]),
@@ -233,6 +235,12 @@ class StudentsKind(Kind):
 
     def prepare(self, actor: Person, school: School) -> StudentsContext:
         return StudentsContext()
+
+    def planner(self, actor: Person, school: School) -> FamilyPlan:
+        """The whole file at once (students_bulk): the same decisions as `apply`, without a query per row."""
+        from .students_bulk import FamilyPlan
+
+        return FamilyPlan(actor, school)
 
     def apply(self, actor: Person, school: School, row: Row, data: StudentIn, ctx: StudentsContext) -> Outcome:
         """The student (matched or created), their enrolment by the order, their card, and each
