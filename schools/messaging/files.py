@@ -126,35 +126,36 @@ class CheckedFile:
     size: int
 
 
-def check_file(upload: Any) -> CheckedFile:
+def check_file(upload: Any, *, field: str = "attachments") -> CheckedFile:
     """Refuses an executable, an oversized file, a type outside the list, or content that is not
-    what the name says (an .exe renamed to .pdf)."""
+    what the name says (an .exe renamed to .pdf). `field` names the form field in the error
+    (journal.attachments checks a lesson's files with it too)."""
     name = clean_name(str(getattr(upload, "name", "") or "файл"))
     suffix = PurePosixPath(name).suffix.lower()
     size = int(getattr(upload, "size", 0) or 0)
     if suffix in EXECUTABLE_SUFFIXES:
         msg = f"Файл «{name}» — программа или сценарий; такие файлы прикладывать нельзя."
-        raise ValidationFailed(msg, code="attachment_executable", fields={"attachments": [msg]})
+        raise ValidationFailed(msg, code="attachment_executable", fields={field: [msg]})
     if size > MAX_FILE_BYTES:
         msg = f"Файл «{name}» больше {MAX_FILE_BYTES // (1024 * 1024)} МБ; приложите файл поменьше или ссылку на него."
-        raise ValidationFailed(msg, code="attachment_too_large", fields={"attachments": [msg]})
+        raise ValidationFailed(msg, code="attachment_too_large", fields={field: [msg]})
     if size == 0:
         msg = f"Файл «{name}» пустой."
-        raise ValidationFailed(msg, code="attachment_empty", fields={"attachments": [msg]})
+        raise ValidationFailed(msg, code="attachment_empty", fields={field: [msg]})
     upload.seek(0)
     head = upload.read(8192)
     if any(head.startswith(magic) for magic in EXECUTABLE_MAGIC):
         msg = f"Файл «{name}» — исполняемая программа (по содержимому); такие файлы прикладывать нельзя."
-        raise ValidationFailed(msg, code="attachment_executable", fields={"attachments": [msg]})
+        raise ValidationFailed(msg, code="attachment_executable", fields={field: [msg]})
     kind = KINDS.get(suffix)
     if kind is None:
         msg = f"Файлы такого типа прикладывать нельзя: «{name}». Можно: {ALLOWED_TEXT}, до 10 МБ."
-        raise ValidationFailed(msg, code="attachment_type", fields={"attachments": [msg]})
+        raise ValidationFailed(msg, code="attachment_type", fields={field: [msg]})
     matches = _content_matches(suffix, head, upload)
     upload.seek(0)
     if not matches:
         msg = f"Содержимое файла «{name}» не соответствует его типу ({kind.label}); файл не принят."
-        raise ValidationFailed(msg, code="attachment_mismatch", fields={"attachments": [msg]})
+        raise ValidationFailed(msg, code="attachment_mismatch", fields={field: [msg]})
     return CheckedFile(upload=upload, name=name, content_type=kind.content_type, size=size)
 
 
