@@ -6,13 +6,17 @@ services.py for every path: pages, API, import and the admin all go through it."
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
+from pathlib import PurePosixPath
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from core.fields import PersonFK
+from tenants.db import current_schema
 
 
 class JournalSettings(models.Model):
@@ -103,6 +107,41 @@ class IndividualHomework(models.Model):
 
     def __str__(self) -> str:
         return f"ДЗ {self.student_id} к {self.lesson_id}"
+
+
+def lesson_file_path(instance: Any, filename: str) -> str:
+    """Under the school's own folder (its schema name: two schools never share a path), with no
+    part of the uploader's file name (kept in `name`)."""
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    schema = getattr(instance, "schema_name", "") or current_schema()
+    return f"journal/{schema}/{instance.lesson_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class AttachmentPurpose(models.TextChoices):
+    MATERIAL = "material", "Материал урока"
+    HOMEWORK = "homework", "К домашнему заданию"
+
+
+class LessonAttachment(models.Model):
+    """A file of the lesson record (R-J01, R-D01): material of the lesson or for its homework.
+    Part of the record: written and removed under the lesson's own rules (journal.attachments)."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="attachments")
+    purpose = models.CharField("назначение", max_length=8, choices=AttachmentPurpose.choices, default=AttachmentPurpose.HOMEWORK)
+    file = models.FileField(upload_to=lesson_file_path, max_length=200)
+    name = models.CharField("имя файла", max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)  # from the content we recognised, not from the uploader
+    uploaded_by = PersonFK()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["lesson", "pk"]
+        verbose_name = "файл урока"
+        verbose_name_plural = "файлы урока"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Work(models.Model):
