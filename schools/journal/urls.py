@@ -2,13 +2,16 @@
 
 from django.urls import URLPattern, path
 
-from . import views
+from . import views, views_attachments
 
 urlpatterns: list[URLPattern] = [
     path("", views.journal_home, name="journal-home"),
     path("today/", views.today, name="journal-today"),
     path("lessons/new/<int:class_id>/<int:subject_id>/<str:day>/<int:number>/", views.lesson_new, name="journal-lesson-new"),
     path("lessons/<int:lesson_id>/", views.lesson_page, name="journal-lesson"),
+    path("lessons/<int:lesson_id>/files/", views_attachments.lesson_files, name="journal-lesson-files"),
+    path("files/<int:attachment_id>/", views_attachments.lesson_file, name="journal-lesson-file"),
+    path("files/<int:attachment_id>/delete/", views_attachments.lesson_file_delete, name="journal-lesson-file-delete"),
     path("absences/<int:class_id>/", views.absences, name="journal-absences"),
     path("<int:class_id>/<int:subject_id>/", views.grid, name="journal-grid"),
 ]

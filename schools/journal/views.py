@@ -38,8 +38,9 @@ from roster.models import SchoolClass, Subgroup
 from schoolyear.selectors import current_year, periods_for_grade
 
 from . import rules, selectors, services
+from .attachments import FILES_HINT, MAX_FILES_PER_LESSON, lesson_attachments
 from .forms import AbsenceReasonForm, LessonForm, WorkForm
-from .models import AbsenceReason, Attendance, JournalSettings, Lesson
+from .models import AbsenceReason, AttachmentPurpose, Attendance, JournalSettings, Lesson
 
 if TYPE_CHECKING:
     from accounts.selectors import Access
@@ -277,6 +278,8 @@ def _lesson_context(j: JournalAccess, lesson: Lesson, form: LessonForm, sheet: s
         "locked": lesson.date < lock_from, "lock_from": lock_from, "can_write": j.can_write and lesson.date >= lock_from,
         "marks_allowed": j.school_class.grade > 1, "work_form": extra.pop("work_form", None) or WorkForm(),
         "statuses": [("", "присутствовал"), (Attendance.Status.ABSENT, "отсутствовал (н)"), (Attendance.Status.LATE, "опоздал (о)")],
+        "attachments": lesson_attachments(lesson), "attachment_purposes": AttachmentPurpose.choices,
+        "max_files": MAX_FILES_PER_LESSON, "files_hint": FILES_HINT,
         **extra,
     }
 
