@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import api
+from . import api, api_attachments
 
 urlpatterns: list[URLPattern] = [
     path("my-day/", api.MyDayView.as_view(), name="api-journal-my-day"),
@@ -11,6 +11,9 @@ urlpatterns: list[URLPattern] = [
     path("lessons/<int:lesson_id>/", api.LessonDetailView.as_view(), name="api-journal-lesson"),
     path("lessons/<int:lesson_id>/works/", api.WorkListView.as_view(), name="api-journal-works"),
     path("lessons/<int:lesson_id>/individual-homework/", api.IndividualHomeworkView.as_view(), name="api-journal-individual-homework"),
+    path("lessons/<int:lesson_id>/attachments/", api_attachments.LessonAttachmentListView.as_view(),
+         name="api-journal-lesson-attachments"),
+    path("attachments/<int:attachment_id>/", api_attachments.LessonAttachmentView.as_view(), name="api-journal-lesson-attachment"),
     path("marks/", api.MarkView.as_view(), name="api-journal-marks"),
     path("attendance/", api.AttendanceView.as_view(), name="api-journal-attendance"),
     path("attendance/<int:attendance_id>/reason/", api.AbsenceReasonView.as_view(), name="api-journal-absence-reason"),
