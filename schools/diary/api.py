@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from core.errors import ValidationFailed
 from journal import rules
+from journal.api_attachments import attachment_api_url
 
 from . import selectors
 from .access import access_child
@@ -62,6 +63,17 @@ class DiaryMarkOut(serializers.Serializer):
     lesson_id = serializers.IntegerField()
 
 
+class DiaryFileOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    purpose = serializers.CharField(help_text="material — материал урока, homework — к домашнему заданию")
+    name = serializers.CharField()
+    size = serializers.IntegerField(help_text="Байт")
+    url = serializers.SerializerMethodField(help_text="Скачать (с проверкой доступа)")
+
+    def get_url(self, obj: selectors.DiaryFile) -> str:
+        return attachment_api_url(self.context["school_slug"], obj.id)
+
+
 class DiaryLessonOut(serializers.Serializer):
     date = serializers.DateField()
     number = serializers.IntegerField()
@@ -81,6 +93,7 @@ class DiaryLessonOut(serializers.Serializer):
     attendance = serializers.CharField(help_text="«absent», «late» или пусто")
     absence_reason = serializers.CharField()
     marks = DiaryMarkOut(many=True)
+    files = DiaryFileOut(many=True, help_text="Файлы урока: материал и к домашнему заданию (R-J01)")
 
 
 class DiaryDayOut(serializers.Serializer):
@@ -193,10 +206,11 @@ class DiaryWeekView(APIView):
     def get(self, request: Request, school_slug: str, child_id: int) -> Response:
         today = rules.today()
         day = _date(request, "date") or today
-        _school, _access, child = access_child(request, child_id, day, selectors.CALENDAR)
+        school, _access, child = access_child(request, child_id, day, selectors.CALENDAR)
         week = selectors.diary_week(child, day, today)
         return Response(DiaryWeekOut({"child": child.student.pk, "school_class": child.school_class.name, "monday": week.monday,
-                                      "previous": week.previous, "next": week.next, "days": week.days}).data)
+                                      "previous": week.previous, "next": week.next, "days": week.days},
+                                     context={"school_slug": school.slug}).data)
 
 
 class DiaryMarksView(APIView):
@@ -227,9 +241,9 @@ class DiaryHomeworkView(APIView):
         end = _date(request, "date_to") or today + dt.timedelta(days=HOMEWORK_DAYS)
         if end < start or (end - start).days > MAX_RANGE_DAYS:
             raise ValidationFailed(f"Период — от 0 до {MAX_RANGE_DAYS} дней.", fields={"date_to": ["Неверный период."]})
-        _school, _access, child = access_child(request, child_id, today)
+        school, _access, child = access_child(request, child_id, today)
         return Response(HomeworkOut({"child": child.student.pk, "date_from": start, "date_to": end,
-                                     "lessons": selectors.homework(child, start, end)}).data)
+                                     "lessons": selectors.homework(child, start, end)}, context={"school_slug": school.slug}).data)
 
 
 class DiaryForecastView(APIView):

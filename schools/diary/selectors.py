@@ -5,7 +5,7 @@ asks at most 10 per page, the request's own session, user, school and roles incl
 child is one query carrying the reader's link to them, the subgroups, the journal settings and
 what the page needs besides (the year's calendar; or the periods and the curriculum); the week
 adds the timetable (bells and substitutions folded in) and the journal's lessons (the child's
-attendance, individual homework and marks folded in); the marks page adds the marks and the
+attendance, individual homework and marks, and the lesson's files, folded in); the marks page adds the marks and the
 period/year/exam/final marks. What is folded in is built as JSON (jsonb) by PostgreSQL from plain SQL
 (see CHILD_SQL and the others below): the same annotations as ORM expressions cost more CPU to
 compile on every request than the whole rest of the page.
@@ -26,7 +26,7 @@ from django.db.models import JSONField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from journal.models import Attendance, JournalSettings, Lesson, Mark, MarkKind, PeriodMark
+from journal.models import AttachmentPurpose, Attendance, JournalSettings, Lesson, Mark, MarkKind, PeriodMark
 from roster.models import Enrolment
 from schoolyear.calendar_service import SchoolCalendar
 from schoolyear.models import AcademicYear, StudyPeriod
@@ -127,7 +127,9 @@ LESSON_SQL = (
     "'hw', (SELECT h.text FROM journal_individualhomework h WHERE h.lesson_id = journal_lesson.id AND h.student_id = %s), "
     "'marks', (SELECT coalesce(jsonb_agg(jsonb_build_array(m.id, m.kind, m.value, t.name, t.weight, w.topic) ORDER BY w.position, m.id), '[]') "
     "FROM journal_mark m JOIN journal_work w ON w.id = m.work_id JOIN journal_worktype t ON t.id = w.work_type_id "
-    "WHERE w.lesson_id = journal_lesson.id AND m.student_id = %s))"
+    "WHERE w.lesson_id = journal_lesson.id AND m.student_id = %s), "
+    "'files', (SELECT coalesce(jsonb_agg(jsonb_build_array(f.id, f.purpose, f.name, f.size) ORDER BY f.purpose, f.id), '[]') "
+    "FROM journal_lessonattachment f WHERE f.lesson_id = journal_lesson.id))"
 )
 MARK_WORK_SQL = (  # per mark, by primary keys: its lesson, subject and work
     "SELECT jsonb_build_array(l.date, l.id, l.lesson_number, l.school_class_id, l.subject_id, j.name, t.name, t.weight, w.topic, w.position) "
@@ -143,7 +145,7 @@ RAW_TABLES = {  # the tables the SQL above names, by model label
     "timetable.BellSchedule": "timetable_bellschedule", "timetable.Substitution": "timetable_substitution",
     "timetable.TimetableEntry": "timetable_timetableentry", "accounts.Person": "accounts_person", "journal.Attendance": "journal_attendance",
     "journal.IndividualHomework": "journal_individualhomework", "journal.Mark": "journal_mark", "journal.Work": "journal_work",
-    "journal.WorkType": "journal_worktype", "journal.Lesson": "journal_lesson",
+    "journal.WorkType": "journal_worktype", "journal.Lesson": "journal_lesson", "journal.LessonAttachment": "journal_lessonattachment",
 }
 
 
@@ -237,6 +239,17 @@ class DiaryMark:
 
 
 @dataclass
+class DiaryFile:
+    """A file of the lesson (R-J01, R-D01): its material or one for the homework. Downloaded through
+    the journal's access-checked view (journal.views_attachments), never a public URL."""
+
+    id: int
+    purpose: str  # "material" or "homework"
+    name: str
+    size: int
+
+
+@dataclass
 class DiaryLesson:
     """A lesson of the child's day: the timetable's slot and what the journal recorded for it."""
 
@@ -259,6 +272,15 @@ class DiaryLesson:
     attendance_text: str = ""
     absence_reason: str = ""
     marks: list[DiaryMark] = field(default_factory=list)
+    files: list[DiaryFile] = field(default_factory=list)
+
+    @property
+    def homework_files(self) -> list[DiaryFile]:
+        return [f for f in self.files if f.purpose == AttachmentPurpose.HOMEWORK]
+
+    @property
+    def material_files(self) -> list[DiaryFile]:
+        return [f for f in self.files if f.purpose == AttachmentPurpose.MATERIAL]
 
 
 @dataclass
@@ -302,7 +324,7 @@ class DiaryWeek:
 
     @property
     def homework(self) -> list[DiaryLesson]:
-        return [ls for d in self.days for ls in d.lessons if ls.homework or ls.individual_homework]
+        return [ls for d in self.days for ls in d.lessons if ls.homework or ls.individual_homework or ls.homework_files]
 
 
 def _person_name(surname: str | None, name: str | None, patronymic: str | None) -> str:
@@ -412,6 +434,12 @@ def _child_rows(lesson: Lesson) -> tuple[list[Any], str, list[list[Any]]]:
     return data.get("att") or [], data.get("hw") or "", data.get("marks") or []
 
 
+def _files(lesson: Lesson) -> list[DiaryFile]:
+    """The lesson's files from its `d_child` (read in the lessons' own query: none per lesson)."""
+    data: dict[str, Any] = getattr(lesson, "d_child", None) or {}
+    return [DiaryFile(pk, purpose, name, size) for pk, purpose, name, size in data.get("files") or []]
+
+
 def _merge_recorded(day: DiaryDay, lessons: list[Lesson]) -> None:
     """Puts each journal lesson on its timetable slot (same lesson number and subject, else same
     number), or adds it when the timetable has no such slot."""
@@ -427,6 +455,7 @@ def _merge_recorded(day: DiaryDay, lessons: list[Lesson]) -> None:
         slot.subject_id, slot.subject = lesson.subject_id, lesson.subject.name
         slot.teacher = lesson.teacher.short_name
         slot.topic, slot.homework = lesson.topic, lesson.homework
+        slot.files = _files(lesson)
         attendance, slot.individual_homework, marks = _child_rows(lesson)
         status, reason = attendance if attendance else ("", "")
         slot.attendance = status or ""
@@ -526,8 +555,9 @@ def homework(child: Child, start: dt.date, end: dt.date) -> list[DiaryLesson]:
     rows = []
     for lesson in _journal_lessons(child, start, end):
         _attendance, own, _marks_of = _child_rows(lesson)
-        if lesson.homework or own:
+        files = _files(lesson)
+        if lesson.homework or own or files:
             rows.append(DiaryLesson(date=lesson.date, number=lesson.lesson_number, subject_id=lesson.subject_id, subject=lesson.subject.name,
                                     teacher=lesson.teacher.short_name, lesson_id=lesson.pk, topic=lesson.topic, homework=lesson.homework,
-                                    individual_homework=own, subgroup=lesson.subgroup.name if lesson.subgroup else ""))
+                                    individual_homework=own, subgroup=lesson.subgroup.name if lesson.subgroup else "", files=files))
     return rows
