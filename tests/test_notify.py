@@ -490,11 +490,21 @@ def test_api_push_subscription_stored_and_sent_when_configured(world: dict[str, 
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Web push: the browser's subscription is stored; with the server's keys set, a notice is
     pushed; a subscription the push service calls gone is removed."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     from notify import push
 
     c = client_for(world["petrova"])
     assert c.get("/api/v1/notify/push-subscriptions/").json() == {"enabled": False, "public_key": ""}
-    sub = {"endpoint": "https://push.example.org/send/abc", "keys": {"p256dh": "BPk", "auth": "xyz"}}
+    # A browser's keys (a P-256 point and 16 bytes) at a known push service (tests/test_notify_push.py has more).
+    point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    keys = {"p256dh": base64.urlsafe_b64encode(point).decode(), "auth": base64.urlsafe_b64encode(os.urandom(16)).decode()}
+    sub = {"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "keys": keys}
     assert c.post("/api/v1/notify/push-subscriptions/", sub, content_type="application/json").status_code == 201
     assert c.post("/api/v1/notify/push-subscriptions/", {**sub, "endpoint": "http://insecure"},
                   content_type="application/json").status_code == 400

@@ -272,10 +272,24 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "zhurnal@localhost")
 # Informing families (platform/notify): links in letters, and Web Push (off without VAPID keys).
 NOTIFY_SITE_URL = env_str("SITE_URL", "http://localhost:8000")
-NOTIFY_PUSH_ENABLED = env_bool("NOTIFY_PUSH_ENABLED", False)
+# The district's VAPID key pair (`manage.py vapid_keys` makes one): secrets, from the environment
+# only. Push is on when both are set; NOTIFY_PUSH_ENABLED=0 switches it off all the same.
 NOTIFY_VAPID_PUBLIC_KEY = env_str("NOTIFY_VAPID_PUBLIC_KEY", "")
 NOTIFY_VAPID_PRIVATE_KEY = env_str("NOTIFY_VAPID_PRIVATE_KEY", "")
+NOTIFY_PUSH_ENABLED = env_bool("NOTIFY_PUSH_ENABLED", bool(NOTIFY_VAPID_PUBLIC_KEY and NOTIFY_VAPID_PRIVATE_KEY))
 NOTIFY_VAPID_SUBJECT = env_str("NOTIFY_VAPID_SUBJECT", "mailto:" + DEFAULT_FROM_EMAIL)
+# The push services browsers subscribe with; no other host is accepted as a subscription's
+# endpoint or ever sent to (a subscription is data from the browser: without this list the
+# server could be made to POST to any address, internal ones included). "*.x" = subdomains of x.
+NOTIFY_PUSH_ALLOWED_HOSTS = env_list("NOTIFY_PUSH_ALLOWED_HOSTS", [
+    "fcm.googleapis.com",  # Chrome, Opera and other Chromium browsers
+    "updates.push.services.mozilla.com",  # Firefox
+    "*.notify.windows.com",  # Edge (Windows Push Notification Services)
+    "web.push.apple.com",  # Safari
+])
+# Plain http:// endpoints: only for a local fake push service in tests; never in production.
+NOTIFY_PUSH_ALLOW_HTTP = False
+NOTIFY_PUSH_TIMEOUT = env_int("NOTIFY_PUSH_TIMEOUT", 10)  # seconds for one push service request
 
 # --- Security (production defaults; the run command relaxes them for local http) -----
 SECURE_SSL = env_bool("SECURE_SSL", not DEBUG)

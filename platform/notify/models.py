@@ -154,6 +154,10 @@ class Delivery(models.Model):
     message_id = models.CharField(max_length=200)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # Push: the subscriptions (ids) that accepted this notice already. A retry after a failing
+    # push service or a killed worker pushes to the others only: a family's phone does not get
+    # the same notice twice because their laptop's browser was unreachable.
+    pushed_to = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

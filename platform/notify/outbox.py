@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from . import push
 from .models import Channel, ContactEmail, DeliveryStatus, NoticeKind, NotifySettings, PushSubscription
 
 DEFAULTS = NotifySettings()
@@ -31,7 +32,8 @@ class Draft:
 
 
 def push_enabled() -> bool:
-    return bool(getattr(settings, "NOTIFY_PUSH_ENABLED", False))
+    """Push deliveries are created only when the server can send them (switch and both keys)."""
+    return push.configured()
 
 
 def settings_of(person_ids: Iterable[int]) -> dict[int, NotifySettings]:

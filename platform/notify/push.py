@@ -1,14 +1,26 @@
-"""Web Push. Subscriptions are stored for every browser a family allows; sending needs the
-`pywebpush` library and the district's VAPID keys (settings NOTIFY_PUSH_ENABLED,
-NOTIFY_VAPID_PUBLIC_KEY, NOTIFY_VAPID_PRIVATE_KEY, NOTIFY_VAPID_SUBJECT). Without them the
-push deliveries are not created (and, if switched off later, are skipped): families still
-get the platform's list and e-mail."""
+"""Web Push (R-D03): a notice reaches the family's phone or computer even when the site is closed.
+
+The browser subscribes with the district's VAPID public key (static/js/notify-push.js) and the
+platform stores its subscription (an endpoint at the browser vendor's push service and two keys).
+Sending encrypts the payload for that browser (RFC 8291, aes128gcm) and signs a VAPID token
+(RFC 8292) with the district's private key; `pywebpush` does both. Settings: the key pair
+NOTIFY_VAPID_PUBLIC_KEY / NOTIFY_VAPID_PRIVATE_KEY (from the environment; `manage.py vapid_keys`
+makes one), NOTIFY_VAPID_SUBJECT, NOTIFY_PUSH_ENABLED (on when both keys are set).
+
+An endpoint is data from the browser, so the server must never POST wherever it says: only the
+known push services (NOTIFY_PUSH_ALLOWED_HOSTS) over https, checked when a subscription is saved
+and again before every send, and redirects are not followed."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
+import functools
 import json
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -16,53 +28,141 @@ from .models import Notice, PushSubscription
 
 log = logging.getLogger(__name__)
 
+# How long a push service keeps a notice for a browser that is offline; a notice older than that
+# is not pushed any more (it stays in the platform's list and the e-mail).
+TTL = dt.timedelta(hours=24)
+# The push service's answers: accepted; the subscription is gone (the browser unsubscribed or
+# was reset) and is deleted; a temporary trouble worth another try later.
+GONE = frozenset({404, 410})
+TRANSIENT = frozenset({408, 425, 429})
+
+
+class InvalidSubscription(ValueError):
+    """The subscription's keys cannot be used to encrypt for it: nothing was sent."""
+
+
+class DisallowedEndpoint(ValueError):
+    """The endpoint is not at a known push service."""
+
 
 def public_key() -> str:
     return str(getattr(settings, "NOTIFY_VAPID_PUBLIC_KEY", "") or "")
 
 
+def _private_key() -> str:
+    return str(getattr(settings, "NOTIFY_VAPID_PRIVATE_KEY", "") or "")
+
+
 def configured() -> bool:
-    if not (getattr(settings, "NOTIFY_PUSH_ENABLED", False) and public_key() and getattr(settings, "NOTIFY_VAPID_PRIVATE_KEY", "")):
-        return False
+    return bool(getattr(settings, "NOTIFY_PUSH_ENABLED", False) and public_key() and _private_key())
+
+
+def allowed_endpoint(endpoint: str) -> bool:
+    """https:// at one of NOTIFY_PUSH_ALLOWED_HOSTS ("*.example.com" = its subdomains)."""
     try:
-        import pywebpush  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
+        url = urlsplit(endpoint)
+        url.port  # noqa: B018  (raises ValueError for a malformed port)
+    except ValueError:
         return False
-    return True
+    insecure_ok = url.scheme == "http" and getattr(settings, "NOTIFY_PUSH_ALLOW_HTTP", False)
+    if (url.scheme != "https" and not insecure_ok) or url.username or url.password or not url.hostname:
+        return False
+    host = url.hostname.rstrip(".").lower()
+    for pattern in getattr(settings, "NOTIFY_PUSH_ALLOWED_HOSTS", []):
+        pattern = pattern.strip().rstrip(".").lower()
+        if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
+            return True
+    return False
+
+
+def _b64url(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def valid_keys(p256dh: str, auth: str) -> bool:
+    """The browser's public key (an uncompressed P-256 point) and its 16-byte auth secret."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        point, secret = _b64url(p256dh), _b64url(auth)
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except (ValueError, binascii.Error):
+        return False
+    return len(point) == 65 and len(secret) == 16
 
 
 def payload_of(notice: Notice) -> str:
+    """What the service worker (static/js/notify-sw.js) shows: {title, body, url}."""
     return json.dumps({"title": notice.title, "body": notice.body[:300], "url": "/notify/notices/", "id": notice.pk},
                       ensure_ascii=False)
 
 
-def send_to(subscriptions: list[PushSubscription], payload: str) -> tuple[int, list[int], int]:
-    """(delivered, ids of subscriptions the push service says are gone, other failures)."""
-    delivered, gone, failed = 0, [], 0
-    for sub in subscriptions:
-        status = web_push(sub, payload)
-        if status in (404, 410):
-            gone.append(sub.pk)
-        elif status is not None and 200 <= status < 300:
-            delivered += 1
-        else:
-            failed += 1
-    return delivered, gone, failed
+def outcome(status: int | None) -> str:
+    """delivered | gone | retry | rejected (a refusal that another try would not change)."""
+    if status is None or status in TRANSIENT or status >= 500:
+        return "retry"
+    if 200 <= status < 300:
+        return "delivered"
+    if status in GONE:
+        return "gone"
+    return "rejected"
 
 
 def web_push(sub: PushSubscription, payload: str) -> int | None:
-    """One push; returns the push service's HTTP status (None if it could not be reached)."""
+    """One push; returns the push service's HTTP status (None if it could not be reached).
+    Raises DisallowedEndpoint or InvalidSubscription when nothing could be sent."""
     from pywebpush import WebPushException, webpush
 
+    if not allowed_endpoint(sub.endpoint):
+        raise DisallowedEndpoint(sub.endpoint)
     try:
         response: Any = webpush(
             subscription_info={"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
-            data=payload, vapid_private_key=settings.NOTIFY_VAPID_PRIVATE_KEY,
-            vapid_claims={"sub": getattr(settings, "NOTIFY_VAPID_SUBJECT", "mailto:zhurnal@localhost")}, ttl=24 * 3600,
+            data=payload, vapid_private_key=_vapid(_private_key()),
+            vapid_claims={"sub": getattr(settings, "NOTIFY_VAPID_SUBJECT", "mailto:zhurnal@localhost")},
+            ttl=int(TTL.total_seconds()), timeout=getattr(settings, "NOTIFY_PUSH_TIMEOUT", 10),
+            requests_session=_session(),
         )
-        return int(getattr(response, "status_code", 201))
+        return int(response.status_code)
     except WebPushException as exc:
-        return int(getattr(getattr(exc, "response", None), "status_code", 0) or 0) or None
-    except Exception:
-        log.warning("notify: push failed", exc_info=True)
+        if exc.response is None:  # refused before sending: the subscription's keys are unusable
+            raise InvalidSubscription(str(exc)) from exc
+        return int(exc.status_code or 0) or None
+    except (ValueError, binascii.Error) as exc:  # a key that is not base64 or not a curve point
+        raise InvalidSubscription(str(exc)) from exc
+    except Exception:  # connection refused, timeout, TLS: try again later
+        log.warning("notify: push service unreachable", exc_info=True)
         return None
+
+
+@functools.lru_cache(maxsize=2)
+def _vapid(private_key: str) -> Any:
+    from py_vapid import Vapid
+
+    return Vapid.from_string(private_key)
+
+
+@functools.lru_cache(maxsize=1)
+def _session() -> Any:
+    """One keep-alive session per process (most pushes go to one or two services)."""
+    import requests
+
+    class NoRedirects(requests.Session):
+        # A push service does not redirect; following one would send our POST to wherever it says.
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            kwargs["allow_redirects"] = False
+            return super().request(*args, **kwargs)
+
+    return NoRedirects()
+
+
+def new_key_pair() -> tuple[str, str]:
+    """(public, private) in the forms browsers and pywebpush take: the uncompressed P-256 point
+    and the 32-byte private number, both base64url without padding."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    private = key.private_numbers().private_value.to_bytes(32, "big")
+    return (base64.urlsafe_b64encode(public).rstrip(b"=").decode(), base64.urlsafe_b64encode(private).rstrip(b"=").decode())

@@ -258,23 +258,66 @@ def _email_address(notice: Any, contact: ContactEmail | None) -> str | None:
 
 
 def _push_one(row: Delivery, token: str, now: dt.datetime) -> str:
+    """Pushes the notice to each of the person's browsers that has not accepted it yet
+    (`pushed_to`). A failing or unreachable push service delays, never loses: the delivery goes
+    back to `pending` with the e-mail's backoff and the next try skips the browsers already
+    served; a subscription the service calls gone is deleted. A notice older than the push TTL
+    is not pushed any more."""
     from . import push
 
     if not push.configured():
         _mark(row, token, status=DeliveryStatus.SKIPPED, claim="", lease_until=None, last_error="Push не настроен на сервере.")
         return "skipped"
-    subscriptions = list(PushSubscription.objects.filter(person_id=row.notice.recipient_id))
+    done = set(row.pushed_to or [])
+    subscriptions = [s for s in PushSubscription.objects.filter(person_id=row.notice.recipient_id).order_by("id")
+                     if s.pk not in done]
     if not subscriptions:
+        if done:  # all served before a worker was stopped
+            _mark(row, token, status=DeliveryStatus.SENT, sent_at=timezone.now(), claim="", lease_until=None)
+            return "sent"
         _mark(row, token, status=DeliveryStatus.SKIPPED, claim="", lease_until=None, last_error="Нет подписок.")
         return "skipped"
+    if now - row.notice.created_at > push.TTL:
+        _mark(row, token, status=DeliveryStatus.FAILED, claim="", lease_until=None,
+              last_error="Push-сервис не принял оповещение за сутки; оно осталось в личном кабинете.")
+        return "failed"
     if not _mark(row, token, status=DeliveryStatus.SENDING, attempts=row.attempts + 1):
         return "skipped"
-    delivered, gone, failed = push.send_to(subscriptions, push.payload_of(row.notice))
+    payload = push.payload_of(row.notice)
+    gone: list[int] = []
+    retry: list[str] = []
+    rejected: list[str] = []
+    for index, sub in enumerate(subscriptions):
+        try:
+            status = push.web_push(sub, payload)
+        except (push.DisallowedEndpoint, push.InvalidSubscription) as exc:
+            log.warning("notify: unusable push subscription %s deleted: %s", sub.pk, exc)
+            gone.append(sub.pk)
+            continue
+        result = push.outcome(status)
+        if result == "delivered":
+            done.add(sub.pk)
+            if index < len(subscriptions) - 1:  # more to go: remember this one in case the worker stops
+                _mark(row, token, pushed_to=sorted(done))
+        elif result == "gone":
+            gone.append(sub.pk)
+        elif result == "retry":
+            retry.append(f"{status or 'нет связи'}")
+        else:
+            rejected.append(str(status))
     if gone:
         PushSubscription.objects.filter(pk__in=gone).delete()
-    if failed and not delivered:
-        _mark(row, token, status=DeliveryStatus.PENDING, claim="", lease_until=None,
-              next_attempt_at=now + backoff(row.attempts + 1), last_error="push service unavailable")
+    if retry:
+        _mark(row, token, status=DeliveryStatus.PENDING, claim="", lease_until=None, pushed_to=sorted(done),
+              next_attempt_at=now + backoff(row.attempts + 1), last_error=f"push service: {', '.join(retry)}"[:500])
         return "retry_later"
-    _mark(row, token, status=DeliveryStatus.SENT, sent_at=timezone.now(), claim="", lease_until=None)
-    return "sent"
+    if done:
+        _mark(row, token, status=DeliveryStatus.SENT, sent_at=timezone.now(), claim="", lease_until=None,
+              pushed_to=sorted(done), last_error=f"push service refused: {', '.join(rejected)}"[:500] if rejected else "")
+        return "sent"
+    if rejected:
+        _mark(row, token, status=DeliveryStatus.FAILED, claim="", lease_until=None,
+              last_error=f"push service refused: {', '.join(rejected)}"[:500])
+        return "failed"
+    _mark(row, token, status=DeliveryStatus.SKIPPED, claim="", lease_until=None, last_error="Подписки больше не действуют.")
+    return "skipped"

@@ -17,6 +17,7 @@ from accounts.selectors import access_for
 from audit.services import record, record_refusal
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 
+from . import push
 from .models import ContactEmail, Notice, NoticeKind, NotifySettings, PushSubscription
 from .outbox import Draft, enqueue, kick_sender
 
@@ -174,11 +175,15 @@ def mark_all_read(actor: Person) -> int:
 
 
 def add_push_subscription(actor: Person, endpoint: str, p256dh: str, auth: str, user_agent: str = "") -> PushSubscription:
+    """A browser's subscription. The endpoint must be at a known push service (https, one of
+    NOTIFY_PUSH_ALLOWED_HOSTS): the server will POST to it, so an arbitrary address would let
+    anyone make the server call internal hosts."""
     ensure_family(actor)
-    if not endpoint.startswith("https://") or len(endpoint) > 1000:
-        raise ValidationFailed("Адрес подписки должен начинаться с https://.", fields={"endpoint": ["Нужен https://."]})
-    if not p256dh or not auth or len(p256dh) > 200 or len(auth) > 100:
-        raise ValidationFailed("Нет ключей подписки.", fields={"keys": ["Нужны p256dh и auth."]})
+    if len(endpoint) > 1000 or not push.allowed_endpoint(endpoint):
+        raise ValidationFailed("Адрес подписки не принадлежит известному push-сервису браузера.",
+                               fields={"endpoint": ["Нужен https-адрес push-сервиса браузера."]})
+    if len(p256dh) > 200 or len(auth) > 100 or not push.valid_keys(p256dh, auth):
+        raise ValidationFailed("Нет ключей подписки или они повреждены.", fields={"keys": ["Нужны ключи p256dh и auth браузера."]})
     with transaction.atomic():
         sub, _ = PushSubscription.objects.update_or_create(
             endpoint=endpoint, defaults={"person": actor, "p256dh": p256dh, "auth": auth, "user_agent": user_agent[:300]})
@@ -187,5 +192,10 @@ def add_push_subscription(actor: Person, endpoint: str, p256dh: str, auth: str, 
 
 
 def remove_push_subscription(actor: Person, endpoint: str) -> int:
-    deleted, _ = PushSubscription.objects.filter(person=actor, endpoint=endpoint).delete()
-    return deleted
+    with transaction.atomic():
+        sub = PushSubscription.objects.select_for_update().filter(person=actor, endpoint=endpoint).first()
+        if sub is None:
+            return 0
+        record(actor=actor, action="notify.push.unsubscribe", obj=sub, before={"user_agent": sub.user_agent})
+        sub.delete()
+    return 1
