@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.views import form_error, page
@@ -59,7 +60,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             return redirect("notify:settings")
     return render(request, "notify/settings.html", {
         "form": form, "email_form": email_form, "contact": selectors.contact_of(person),
-        "unread": selectors.unread_count(person), "vapid_key": push.public_key() if push.configured() else "",
+        "unread": selectors.unread_count(person), "push_on": push.configured(),
     })
 
 
@@ -107,3 +108,24 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
             context["error"] = exc.message
             return render(request, "notify/confirm.html", context, status=exc.status)
     return render(request, "notify/confirm.html", context)
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The push service worker (static/js/notify-sw.js) from the site root: a worker's scope is
+    at most its own folder, and it must cover every page to receive pushes for the whole site.
+    Public (the browser re-fetches it to update, signed in or not); no-cache so an update is
+    seen at once."""
+    source = _service_worker_source()
+    if source is None:
+        raise Http404
+    return HttpResponse(source, content_type="text/javascript; charset=utf-8",
+                        headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"})
+
+
+def _service_worker_source() -> bytes | None:
+    path = finders.find("js/notify-sw.js")
+    if not path:
+        return None
+    with open(path if isinstance(path, str) else path[0], "rb") as f:
+        return f.read()
