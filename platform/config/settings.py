@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -260,6 +261,8 @@ CELERY_BEAT_SCHEDULE = {
     "notify-build-summaries": {"task": "notify.tasks.build_due_summaries", "schedule": 300.0},
     # The outbox sender (also woken right after a notice is queued).
     "notify-send-pending": {"task": "notify.tasks.send_pending", "schedule": 60.0},
+    # Old read or delivered notices go (NOTIFY_RETENTION_DAYS), at night.
+    "notify-delete-old": {"task": "notify.tasks.delete_old_notices", "schedule": crontab(hour=3, minute=40)},
 }
 
 # --- E-mail --------------------------------------------------------------------------
@@ -290,6 +293,8 @@ NOTIFY_PUSH_ALLOWED_HOSTS = env_list("NOTIFY_PUSH_ALLOWED_HOSTS", [
 # Plain http:// endpoints: only for a local fake push service in tests; never in production.
 NOTIFY_PUSH_ALLOW_HTTP = False
 NOTIFY_PUSH_TIMEOUT = env_int("NOTIFY_PUSH_TIMEOUT", 10)  # seconds for one push service request
+# Read or delivered notices (and finished deliveries) are deleted after this many days.
+NOTIFY_RETENTION_DAYS = env_int("NOTIFY_RETENTION_DAYS", 180)
 
 # --- Security (production defaults; the run command relaxes them for local http) -----
 SECURE_SSL = env_bool("SECURE_SSL", not DEBUG)

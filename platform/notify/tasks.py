@@ -11,7 +11,7 @@ from config.celery import app
 from core.context import RequestMeta, acting_as
 from tenants.db import use_public
 
-from . import sender, summary
+from . import retention, sender, summary
 
 SUMMARY_LOCK = 0x6E6F7469  # "noti": one summary builder at a time (another run just returns)
 
@@ -40,3 +40,12 @@ def send_pending(self: Any) -> dict[str, int]:
     with acting_as(RequestMeta(channel="task")):
         result = sender.send_pending()
     return {"sent": result.sent, "retry_later": result.retry_later, "failed": result.failed, "skipped": result.skipped}
+
+
+@app.task(bind=True, acks_late=True)
+def delete_old_notices(self: Any) -> dict[str, int]:
+    """Nightly: read or delivered notices older than NOTIFY_RETENTION_DAYS (see notify.retention)."""
+    use_public()
+    with acting_as(RequestMeta(channel="task")):
+        result = retention.delete_old()
+    return {"notices": result.notices, "deliveries": result.deliveries}
