@@ -89,7 +89,7 @@ def delete_lesson_attachment(actor: Person, school: School, attachment: LessonAt
     lesson = attachment.lesson
     _ensure_lesson_writable(actor, school, lesson)
     with transaction.atomic():
-        row = LessonAttachment.objects.select_for_update().filter(pk=attachment.pk).first()
+        row = LessonAttachment.objects.select_for_update().filter(pk=attachment.pk, lesson_id=lesson.pk).first()
         if row is None:
             return
         before = _snapshot(row)
