@@ -1003,11 +1003,12 @@ def _routes_exercised(urls: list[str]) -> set[tuple[str, str]]:
 
 
 def proven_elsewhere() -> set[tuple[str, str]]:
-    """Endpoints whose access rules are not role tables but membership of a conversation or
-    guardianship of a child: their refusals (another school, another family, a student, anonymous)
+    """Endpoints whose access rules are not role tables but membership of a conversation,
+    guardianship of a child or a lesson's class (its files): their refusals (another school, another family, a student, anonymous)
     are proven in their own files, whose access tables are read here so that a new route of theirs
     without a refusal test still fails this file."""
     from tests import test_diary
+    from tests import test_lesson_attachments as lesson_files
     from tests import test_messaging_access as msg
 
     def messaging(tables: list[tuple[str, str, Any]], prefix: str) -> list[str]:
@@ -1016,7 +1017,8 @@ def proven_elsewhere() -> set[tuple[str, str]]:
     urls = (messaging(msg.OBJECT_PAGES + msg.OWN_PAGES, "/s/alpha/messages/")
             + messaging(msg.OBJECT_API + msg.OWN_API, "/api/v1/schools/alpha/messages/")
             + [f"GET /s/alpha/diary/1/{e[5:]}" if e.startswith("page:") else f"GET /api/v1/schools/alpha/diary/1/{e[4:]}"
-               for e in test_diary.ENDPOINTS])
+               for e in test_diary.ENDPOINTS]
+            + lesson_files.exercised_urls())
     return _routes_exercised(urls)
 
 
