@@ -142,7 +142,7 @@ def new_person(clean: PersonData, login: str) -> Person:
 def insert_people(people: Sequence[Person]) -> None:
     """Saves new accounts made by `new_person` in one INSERT (the bulk import); the caller
     records each with `record_person_created` in the same transaction."""
-    Person.objects.bulk_create(people)
+    Person.objects.bulk_create(people, batch_size=2000)
 
 
 def record_person_created(actor: Person, school: School | None, person: Person) -> None:

@@ -89,7 +89,8 @@ if TYPE_CHECKING:
     from .students import PersonIn, StudentIn
 
 CLASS_FIELDS = {"grade": "class", "letter": "class", "year": "class"}
-CARD_NAMES = list(CARD_FIELDS)  # phone, address, email, snils: the order of roster's `_cards` tuples
+CARD_NAMES = list(CARD_FIELDS)
+BATCH = 2000  # rows per INSERT: a 20,000-row file is a few statements per table, never one of hundreds of MB  # phone, address, email, snils: the order of roster's `_cards` tuples
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -374,13 +375,13 @@ class FamilyPlan:
                     created_classes[id(placeholder)] = create_class(actor, school, ClassData(grade=placeholder.grade,
                                                                                              letter=placeholder.letter))
             insert_people([op[1] for op in self.ops if op[0] == "person"])
-            MovementOrder.objects.bulk_create([op[1] for op in self.ops if op[0] == "order"])
+            MovementOrder.objects.bulk_create([op[1] for op in self.ops if op[0] == "order"], batch_size=BATCH)
             enrolments = [op[1] for op in self.ops if op[0] == "enrol"]
             for enrolment in enrolments:
                 enrolment.school_class = created_classes.get(id(enrolment.school_class), enrolment.school_class)
-            Enrolment.objects.bulk_create(enrolments)
-            Guardianship.objects.bulk_create([op[1] for op in self.ops if op[0] == "link"])
-            Membership.objects.bulk_create([op[1] for op in self.ops if op[0] == "role"])
+            Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)
+            Guardianship.objects.bulk_create([op[1] for op in self.ops if op[0] == "link"], batch_size=BATCH)
+            Membership.objects.bulk_create([op[1] for op in self.ops if op[0] == "role"], batch_size=BATCH)
             cards = self._write_cards()
             for op in self.ops:
                 what = op[0]
@@ -418,10 +419,10 @@ class FamilyPlan:
                 setattr(card, name, value)
             if card.pk is not None:
                 changed_fields.update(values)
-        PersonCard.objects.bulk_create(new)
+        PersonCard.objects.bulk_create(new, batch_size=BATCH)
         if updated:
             now = timezone.now()
             for card in updated:
                 card.updated_at = now
-            PersonCard.objects.bulk_update(updated, [*sorted(changed_fields), "updated_at"])
+            PersonCard.objects.bulk_update(updated, [*sorted(changed_fields), "updated_at"], batch_size=BATCH)
         return cards
