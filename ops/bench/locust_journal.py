@@ -55,7 +55,7 @@ class TeacherEnteringMarks(HttpUser):
         with self.client.put(f"/api/v1/schools/{self.slug}/journal/marks/", json=body, headers=self.headers,
                              name="PUT journal/marks", catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"{response.status_code}: {response.text[:200]}")
+                response.failure(f"{response.status_code}: {response.error or response.text[:200]}")
                 return
             version = response.json()["version"]
             self.version[(work, student)] = version
@@ -81,7 +81,7 @@ class ParentReadingDiary(HttpUser):
         page = random.choice(self.pages)
         with self.client.get(page, name="GET diary", catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"{response.status_code}")
+                response.failure(f"{response.status_code}: {response.error or response.text[:200]}")
             else:
                 response.success()
 
