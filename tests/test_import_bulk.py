@@ -245,3 +245,24 @@ def test_a_student_in_another_class_of_the_school_is_refused_from_the_database(s
     job = upload(admin, school_a, "students", students_file(student_row(0, "6А"), student_row(1, "6А")))
     assert [r["status"] for r in job.rows] == ["error", "new"]
     assert "уже обучается в 5А: обучающийся не может быть в двух классах сразу" in job.rows[0]["errors"][0]["message"]
+
+
+def test_a_write_refused_by_the_database_returns_the_job_for_a_new_decision(school_a: Any, admin: Person,
+                                                                           monkeypatch: Any) -> None:
+    """R-Y07: when the database refuses a bulk write (somebody enrolled the student or took the
+    login meanwhile), nothing is written and the job is ready to be confirmed again, saying why."""
+    from django.db import IntegrityError
+
+    job = upload(admin, school_a, "students", students_file(student_row(0)))
+    use_school(school_a)
+    state = family_state()
+
+    def taken(*args: Any, **kwargs: Any) -> Any:
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(Enrolment.objects, "bulk_create", taken)
+    after = confirm(admin, school_a, job)
+    assert after.status == "ready" and "данные в школе изменились" in after.message
+    assert family_state() == state
+    monkeypatch.undo()
+    assert confirm(admin, school_a, after).status == "done"

@@ -3,15 +3,20 @@ reported before anything is written.
 
 1. `start_import` stores the file (MEDIA_ROOT/imports/<schema>/…) as an ImportJob and
    checks it: the file as a whole (size, format, encoding, header), then each row.
-2. The check is a dry run: every row goes through the very services that will write it
-   (roster, curriculum, timetable, accounts), inside one transaction that is rolled back.
-   So the preview shows exactly what the services would refuse, including conflicts
-   between rows of the same file (the same parent twice, two lessons in one slot), and
-   writes nothing. Each row is marked new / update / unchanged / error.
-3. `confirm_import` runs the same rows for real: mode "all" (refused while any row has an
-   error; all or nothing) or "valid" (rows with errors are skipped and listed with why).
-   Every row is written by the services (validated and audited there); the job itself is
-   audited too (who, file, counts).
+2. The check decides every row and writes nothing. Students with parents (the long lists)
+   have a planner (kinds/students_bulk.py): what the database holds about the file's people
+   is read in a fixed number of queries and each row is decided in Python with the services'
+   own rules, later rows seeing what earlier accepted rows add. The other kinds are a dry
+   run: every row goes through the very services that will write it (roster, curriculum,
+   timetable, accounts) inside one transaction that is rolled back. Either way the preview
+   shows exactly what the services would refuse, including conflicts between rows of the
+   same file (the same parent twice, two lessons in one slot). Each row is marked new /
+   update / unchanged / error.
+3. `confirm_import` decides the same rows again and writes them: mode "all" (refused while
+   any row has an error; all or nothing) or "valid" (rows with errors are skipped and listed
+   with why). A planner writes in bulk (a few INSERTs, the services' audit records in one);
+   the other kinds write row by row through the services. The job itself is audited too
+   (who, file, counts).
 Files of more than BULKIMPORT_ASYNC_ROWS rows (500) are checked and imported by a Celery
 task (tasks.py), with progress on the job.
 """
@@ -25,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.roles import Perm
@@ -334,6 +339,14 @@ def apply_job(job_id: int) -> None:
                 applied = True
     except ReadError as exc:
         _fail(job, exc.message)
+        return
+    except (DomainError, IntegrityError) as exc:
+        # A bulk write refused (the school changed while it ran: a class, a login, an enrolment
+        # made meanwhile): nothing is written; confirming again decides the rows anew.
+        why = f" ({exc.message})" if isinstance(exc, DomainError) else ""
+        job.status, job.mode = JobStatus.READY, ""
+        job.message = f"Во время загрузки данные в школе изменились{why}: ничего не загружено. Подтвердите загрузку ещё раз."
+        job.save(update_fields=["status", "mode", "message"])
         return
     if not applied:
         job.rows, job.warnings = result.rows, result.warnings
