@@ -257,6 +257,50 @@ def test_unreachable_push_service_delays_until_it_is_back(family: dict[str, Any]
     assert row.status == DeliveryStatus.SENT and service.accepted("/later") == 1 and len(service.received) == 1
 
 
+def test_failing_push_service_called_once_a_batch_and_mail_goes_on(family: dict[str, Any], client_for: Any, push_on: dict[str, str],
+                                                                   push_service: FakePushService) -> None:
+    """R-D03: when a push service fails, the other families' pushes to it wait without a request
+    (a hanging service would cost its timeout for each), and the e-mail of the same batch and of
+    the batches after it still goes out; on the next try everybody gets the notice once."""
+    from django.core import mail
+
+    from notify.models import ContactEmail
+
+    ContactEmail.objects.create(person=family["sidorov"], address="sidorov@example.ru", confirmed_at=timezone.now())
+    subscribe(client_for(family["petrova"]), f"{push_service.base}/a")
+    subscribe(client_for(family["sidorov"]), f"{push_service.base}/b")
+    push_service.answers["/a"] = [500]
+    petrova, sidorov = notice_for(family["petrova"], "p"), notice_for(family["sidorov"], "s")
+    now = timezone.now()
+
+    sender.send_pending(now=now)
+
+    assert [r.path for r in push_service.received] == ["/a"]
+    assert [m.to for m in mail.outbox] == [["sidorov@example.ru"]]
+    assert push_delivery(petrova).status == push_delivery(sidorov).status == DeliveryStatus.PENDING
+    assert push_delivery(sidorov).attempts == 0
+    sender.send_pending(now=now + dt.timedelta(minutes=1))
+    assert push_delivery(petrova).status == push_delivery(sidorov).status == DeliveryStatus.SENT
+    assert push_service.accepted("/a") == 1 and push_service.accepted("/b") == 1
+
+
+def test_a_push_retry_does_not_hold_back_later_batches(family: dict[str, Any], client_for: Any, push_on: dict[str, str],
+                                                       push_service: FakePushService) -> None:
+    """Only a failing mail server stops the sender's run; a push to retry does not keep the
+    next batches (other families' letters) waiting for the next minute."""
+    from django.core import mail
+
+    from notify.models import ContactEmail
+
+    ContactEmail.objects.create(person=family["sidorov"], address="sidorov@example.ru", confirmed_at=timezone.now())
+    subscribe(client_for(family["petrova"]), f"{push_service.base}/a")
+    push_service.answers["/a"] = [503]
+    notice_for(family["petrova"], "p")
+    notice_for(family["sidorov"], "s")
+    result = sender.send_pending(limit=1)
+    assert result.retry_later == 1 and result.sent == 1 and len(mail.outbox) == 1
+
+
 def test_push_given_up_after_its_ttl(family: dict[str, Any], client_for: Any, push_on: dict[str, str],
                                      push_service: FakePushService) -> None:
     """A notice that could not be pushed for a day is not pushed any more (the service would drop

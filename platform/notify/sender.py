@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -50,6 +51,7 @@ class SendResult:
     failed: int = 0
     skipped: int = 0
     uncertain: int = 0  # rows found `sending` after a lease ran out: sent again
+    mail_down: int = 0  # batches in which the mail server failed (the rest waits for the backoff)
 
     def add(self, other: SendResult) -> None:
         for name in self.__dataclass_fields__:
@@ -111,8 +113,8 @@ def _send_batches(total: SendResult, now: dt.datetime | None, limit: int, max_ba
         result = send_claimed(token, ids, at, mail_connection=mail_connection)
         result.uncertain = uncertain
         total.add(result)
-        if result.retry_later:
-            break  # the server is failing: leave the rest for the backoff
+        if result.mail_down:
+            break  # the mail server is failing: leave the rest for the backoff
 
 
 def send_claimed(token: str, ids: list[int], now: dt.datetime, *, mail_connection: Any = None) -> SendResult:
@@ -125,6 +127,7 @@ def send_claimed(token: str, ids: list[int], now: dt.datetime, *, mail_connectio
     down_until: dt.datetime | None = None
     down_error = ""
     ledger = _Ledger(token)
+    push_down: set[str] = set()  # push services that failed in this batch: not called again in it
     try:
         try:
             mail.open()
@@ -140,12 +143,13 @@ def send_claimed(token: str, ids: list[int], now: dt.datetime, *, mail_connectio
                 _release([row], token, down_until, down_error)
                 result.retry_later += 1
                 continue
-            outcome = _send_one(row, ledger, now, contacts, mail)
+            outcome = _send_one(row, ledger, now, contacts, mail, push_down)
             setattr(result, outcome, getattr(result, outcome) + 1)
             if outcome == "retry_later" and row.channel == Channel.EMAIL:
                 row.refresh_from_db(fields=["next_attempt_at", "last_error"])
                 down_until, down_error = row.next_attempt_at, row.last_error
         ledger.flush()
+        result.mail_down = int(down_until is not None and any(r.channel == Channel.EMAIL for r in rows))
     except Exception:
         # Not a mail error: give back what was not attempted; the row in hand stays `sending`.
         ledger.flush()
@@ -215,12 +219,13 @@ class _Ledger:
                            " WHERE id = %s AND claim = %s", [DeliveryStatus.SENT, timezone.now(), done, self.token])
 
 
-def _send_one(row: Delivery, ledger: _Ledger, now: dt.datetime, contacts: dict[int, ContactEmail], mail: Any) -> str:
+def _send_one(row: Delivery, ledger: _Ledger, now: dt.datetime, contacts: dict[int, ContactEmail], mail: Any,
+              push_down: set[str]) -> str:
     notice = row.notice
     token = ledger.token
     if row.channel != Channel.EMAIL:
         ledger.flush()
-        return _push_one(row, token, now)
+        return _push_one(row, token, now, push_down)
     to = _email_address(notice, contacts.get(notice.recipient_id))
     if to is None:
         ledger.flush()
@@ -257,12 +262,13 @@ def _email_address(notice: Any, contact: ContactEmail | None) -> str | None:
     return contact.address if contact.confirmed_at is not None else None
 
 
-def _push_one(row: Delivery, token: str, now: dt.datetime) -> str:
+def _push_one(row: Delivery, token: str, now: dt.datetime, push_down: set[str]) -> str:
     """Pushes the notice to each of the person's browsers that has not accepted it yet
     (`pushed_to`). A failing or unreachable push service delays, never loses: the delivery goes
     back to `pending` with the e-mail's backoff and the next try skips the browsers already
     served; a subscription the service calls gone is deleted. A notice older than the push TTL
-    is not pushed any more."""
+    is not pushed any more. A service that failed once in this batch (`push_down`) is not called
+    again in it: a hanging one would otherwise cost its timeout for every family."""
     from . import push
 
     if not push.configured():
@@ -281,6 +287,10 @@ def _push_one(row: Delivery, token: str, now: dt.datetime) -> str:
         _mark(row, token, status=DeliveryStatus.FAILED, claim="", lease_until=None,
               last_error="Push-сервис не принял оповещение за сутки; оно осталось в личном кабинете.")
         return "failed"
+    if all(_service(s) in push_down for s in subscriptions):
+        _mark(row, token, status=DeliveryStatus.PENDING, claim="", lease_until=None,
+              next_attempt_at=now + backoff(row.attempts + 1), last_error="push service: failed earlier in this batch")
+        return "retry_later"
     if not _mark(row, token, status=DeliveryStatus.SENDING, attempts=row.attempts + 1):
         return "skipped"
     payload = push.payload_of(row.notice)
@@ -288,6 +298,9 @@ def _push_one(row: Delivery, token: str, now: dt.datetime) -> str:
     retry: list[str] = []
     rejected: list[str] = []
     for index, sub in enumerate(subscriptions):
+        if _service(sub) in push_down:
+            retry.append("failed earlier in this batch")
+            continue
         try:
             status = push.web_push(sub, payload)
         except (push.DisallowedEndpoint, push.InvalidSubscription) as exc:
@@ -303,6 +316,7 @@ def _push_one(row: Delivery, token: str, now: dt.datetime) -> str:
             gone.append(sub.pk)
         elif result == "retry":
             retry.append(f"{status or 'нет связи'}")
+            push_down.add(_service(sub))
         else:
             rejected.append(str(status))
     if gone:
@@ -321,3 +335,9 @@ def _push_one(row: Delivery, token: str, now: dt.datetime) -> str:
         return "failed"
     _mark(row, token, status=DeliveryStatus.SKIPPED, claim="", lease_until=None, last_error="Подписки больше не действуют.")
     return "skipped"
+
+
+def _service(sub: PushSubscription) -> str:
+    """The push service a subscription is at (scheme, host and port)."""
+    url = urlsplit(sub.endpoint)
+    return f"{url.scheme}://{url.netloc}"
