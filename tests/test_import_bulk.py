@@ -266,3 +266,72 @@ def test_a_write_refused_by_the_database_returns_the_job_for_a_new_decision(scho
     assert family_state() == state
     monkeypatch.undo()
     assert confirm(admin, school_a, after).status == "done"
+
+
+def _through_the_services(admin: Person, school: Any, content: bytes, monkeypatch: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    """The preview rows, the import's rows and the audit trail of the per-row path through the
+    services (`planner` switched off), rolled back afterwards."""
+    mark = AuditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    with transaction.atomic():
+        monkeypatch.setattr(StudentsKind, "planner", lambda self, actor, school: None)
+        checked = upload(admin, school, "students", content)
+        done = confirm(admin, school, checked, "valid")
+        outcome = (checked.rows, done.rows, _trail(mark))
+        transaction.set_rollback(True)
+    monkeypatch.undo()
+    return outcome
+
+
+def test_a_tricky_file_comes_out_as_through_the_services(school_a: Any, admin: Person, make_person: Any,
+                                                         monkeypatch: Any) -> None:
+    """R-Y07: one file with most of what can go wrong or be matched — namesakes in the district,
+    a login of somebody else, an order of another kind, a future order, the same parent twice in
+    a row, a parent who is the student, a parent shared by two rows, a new login named by a later
+    row, a new class, a student already here with a changed e-mail — gets the same preview
+    (statuses, errors, notes), the same result and the same audit trail in bulk as row by row."""
+    from roster.models import MovementOrder
+
+    born = dt.date(2013, 5, 5)
+    make_person("Котов", "Лев", patronymic="Ильич", birth_date=born, sex="m", login="kotov.li")
+    make_person("Котов", "Лев", patronymic="Ильич", birth_date=born, sex="m", login="kotov.li2")
+    make_person("Чужой", "Олег", login="chuzhoi")
+    confirm(admin, school_a, upload(admin, school_a, "students", students_file(student_row(0))))
+    use_school(school_a)
+    MovementOrder.objects.create(kind="transfer", number="99-у", date=dt.date(2026, 8, 28))
+
+    def row(i: int, class_name: str = "5А", login: str = "", parent_login: str = "") -> list[Any]:
+        return [*student_row(i, class_name), login, parent_login]
+
+    here = row(0)
+    here[13] = "changed@example.ru"
+    namesake = row(1)
+    namesake[1:6] = ["Котов", "Лев", "Ильич", "м", born]
+    foreign_login = row(2, login="chuzhoi")
+    other_kind = row(3)
+    other_kind[6] = "99-у"
+    future = row(4)
+    future[7] = dt.date(2099, 1, 1)
+    twice = row(5)
+    twice[14:19] = ["мать", *twice[9:13]]
+    oneself = row(6)
+    oneself[9:13] = [*oneself[1:4], oneself[5]]
+    shared = row(7, "7Б")
+    shared[9:13] = row(8)[9:13]
+    new_login = row(8, "7Б", login="novyi.login")
+    names_it = row(9, parent_login="novyi.login")
+    names_it[9] = new_login[1]
+    header = [*STUDENT_HEADER, "Логин", "Родитель 1: логин"]
+    content = students_file(here, namesake, foreign_login, other_kind, future, twice, oneself, shared, new_login, names_it,
+                            header=header)
+
+    checked, imported, trail = _through_the_services(admin, school_a, content, monkeypatch)
+    mark = AuditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    job = upload(admin, school_a, "students", content)
+    assert job.rows == checked
+    assert [r["status"] for r in job.rows] == ["update", "error", "error", "error", "error", "error", "error", "new", "new",
+                                               "new"]
+    done = confirm(admin, school_a, job, "valid")
+    assert done.rows == imported
+    in_bulk = _trail(mark)
+    assert [t for t in in_bulk if t[0] != "class.create"] == [t for t in trail if t[0] != "class.create"]
+    assert sorted(t for t in in_bulk if t[0] == "class.create") == sorted(t for t in trail if t[0] == "class.create")
