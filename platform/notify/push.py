@@ -130,8 +130,9 @@ def web_push(sub: PushSubscription, payload: str) -> int | None:
         return int(exc.status_code or 0) or None
     except (ValueError, binascii.Error) as exc:  # a key that is not base64 or not a curve point
         raise InvalidSubscription(str(exc)) from exc
-    except Exception:  # connection refused, timeout, TLS: try again later
-        log.warning("notify: push service unreachable", exc_info=True)
+    except Exception as exc:  # connection refused, timeout, TLS: try again later
+        # Not the URL nor the traceback: an endpoint is a capability (whoever has it can push).
+        log.warning("notify: push service %s unreachable: %s", urlsplit(sub.endpoint).hostname, type(exc).__name__)
         return None
 
 

@@ -304,7 +304,7 @@ def _push_one(row: Delivery, token: str, now: dt.datetime, push_down: set[str]) 
         try:
             status = push.web_push(sub, payload)
         except (push.DisallowedEndpoint, push.InvalidSubscription) as exc:
-            log.warning("notify: unusable push subscription %s deleted: %s", sub.pk, exc)
+            log.warning("notify: unusable push subscription %s deleted: %s", sub.pk, type(exc).__name__)
             gone.append(sub.pk)
             continue
         result = push.outcome(status)
