@@ -254,7 +254,7 @@ def report(r: dict[str, Any], command: str, machine: str) -> str:
         "person_match_idx), those named by login, the logins new people's logins must step over, their enrolments, "
         "guardianships, roles in the school and cards, the classes and the orders.",
         "- Each row is then decided in Python, in file order, with the services' own rules (the `check_*` functions "
-        "of `roster.services`, `accounts.services._clean_person`, `pick_match`, `free_login`, `clean_card`; the "
+        "of `roster.services`, `accounts.services.clean_person_data`, `pick_match`, `free_login`, `clean_card`; the "
         "single-row services call the same functions). What an accepted row adds is visible to later rows (a parent "
         "named twice is one person, a student enrolled by one row is refused in another class by the next), and a "
         "refused row's additions are taken back, as its savepoint was. The check writes nothing at all.",

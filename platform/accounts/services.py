@@ -155,10 +155,11 @@ def just_created(person: Person) -> bool:
     return bool(getattr(person, "_just_created", False))
 
 
-def clean_person_data(data: PersonData) -> PersonData:
+def clean_person_data(data: PersonData, login_taken: Callable[[str], bool] = _login_taken) -> PersonData:
     """`data` stripped and checked (names present, sex m/f, birth date not in the future, a
-    free login); raises ValidationFailed. For services that edit a person's minimum."""
-    return _clean_person(data)
+    free login); raises ValidationFailed. For services that edit a person's minimum, and for
+    the bulk import (which answers `login_taken` from what it has read and staged)."""
+    return _clean_person(data, login_taken)
 
 
 def ensure_may_keep_people(actor: Person, school: School | None) -> None:

@@ -8,7 +8,7 @@ taking each row through `accounts.services.find_or_create_person`, `roster.servi
    index), those named by login, the logins new people's logins must step over, their
    enrolments, guardianships, roles in the school and cards, the classes and the orders.
 3. Each row is decided in Python against that picture, in file order, with the services'
-   own rules (`check_*` of accounts and roster, `_clean_person`, `clean_card`): what a row
+   own rules (`check_*` of accounts and roster, `clean_person_data`, `clean_card`): what a row
    adds (a person, an order, an enrolment, a link, a role, a card) is staged and visible to
    later rows, and taken back when the row is refused — as the savepoint of a row was.
 4. The import writes what the accepted rows staged in a handful of INSERTs (people, orders,
@@ -31,8 +31,8 @@ from accounts.roles import Role
 from accounts.selectors import MatchKey, logins_like, match_people, people_by_login
 from accounts.services import (
     PersonData,
-    _clean_person,
     check_login_owner,
+    clean_person_data,
     ensure_may_keep_people,
     free_login,
     insert_people,
@@ -232,7 +232,7 @@ class FamilyPlan:
             found = pick_match(self.by_key.get(key, []))
             if found is not None:
                 return found, False
-        clean = _clean_person(data, login_taken=self.by_login.__contains__)
+        clean = clean_person_data(data, login_taken=self.by_login.__contains__)
         person = new_person(clean, clean.login or free_login(login_candidate(clean.surname, clean.name, clean.patronymic), self.taken))
         self._set(self.by_login, person.login, person)
         self._add(self.taken, person.login)
