@@ -367,11 +367,22 @@ class ActivityGroup(models.Model):
 
 
 class ActivityMember(models.Model):
+    """A student's stay in an extracurricular group, from one date to another (both inclusive, as
+    an Enrolment; no `since`: from the group's start). Leaving closes the row, never deletes it, so
+    past sessions keep their members and absences."""
+
     group = models.ForeignKey(ActivityGroup, on_delete=models.CASCADE, related_name="members")
     student = PersonFK()
+    since = models.DateField("в группе с", null=True, blank=True)
+    until = models.DateField("в группе по", null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["group", "student"], name="journal_activity_member_uniq")]
+        ordering = ["since", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "student"], condition=Q(until__isnull=True), name="journal_activity_member_open_uniq"),
+            models.CheckConstraint(condition=Q(until__isnull=True) | Q(since__isnull=True) | Q(until__gte=models.F("since")),
+                                   name="journal_activity_member_dates_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.student_id} в {self.group_id}"
