@@ -170,7 +170,9 @@ class JournalLessonIn(serializers.Serializer):
     done = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     homework = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     ktp_topic = serializers.IntegerField(required=False, allow_null=True, help_text="Тема КТП; null — снять")
-    version = serializers.IntegerField(required=False, allow_null=True, help_text="Версия записи, на которой основано изменение")
+    version = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                       help_text="Версия записи, на которой основано изменение; пусто или 0 — записи не было "
+                                                 "(если она уже есть — 409 stale_version, её текущий вид в error.current)")
 
 
 class JournalLessonPatchIn(serializers.Serializer):
@@ -221,10 +223,19 @@ class LessonListView(APIView):
                                    fields={"school_class": ["Проверьте класс, предмет и подгруппу."]})
         existed = Lesson.objects.filter(school_class=school_class, subgroup=subgroup, subject=subject, date=v["date"],
                                         lesson_number=v["lesson_number"]).exists()
-        lesson = services.record_lesson(_actor(request), school, services.LessonData(
-            school_class=school_class, subject=subject, subgroup=subgroup, date=v["date"], lesson_number=v["lesson_number"],
-            topic=v.get("topic"), done=v.get("done"), homework=v.get("homework"), ktp_topic_id=_ktp(v),
-        ), expected_version=v.get("version"))
+        try:  # no version means "I saw no record": an existing one is never silently overwritten
+            lesson = services.record_lesson(_actor(request), school, services.LessonData(
+                school_class=school_class, subject=subject, subgroup=subgroup, date=v["date"], lesson_number=v["lesson_number"],
+                topic=v.get("topic"), done=v.get("done"), homework=v.get("homework"), ktp_topic_id=_ktp(v),
+            ), expected_version=v.get("version") or 0)
+        except Conflict as exc:
+            if exc.code != "stale_version":
+                raise
+            current = Lesson.objects.filter(school_class=school_class, subgroup=subgroup, subject=subject, date=v["date"],
+                                            lesson_number=v["lesson_number"]).first()
+            body = error_body(exc.code, exc.message)
+            body["error"]["current"] = _lessons_out([current])[0] if current else None
+            return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(_lessons_out([lesson])[0], status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
 

@@ -165,8 +165,9 @@ class CtlFinalMarkIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FinalKind.choices, default=FinalKind.PERIOD)
     period = serializers.IntegerField(required=False, allow_null=True)
     value = serializers.CharField(max_length=8, help_text="1–5, «зач», «незач», «осв» или «н/а»")
-    expected_version = serializers.IntegerField(required=False, allow_null=True,
-                                                help_text="Версия, на которой основано изменение (иначе 409)")
+    expected_version = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                                help_text="Версия отметки, которую видел пользователь; пусто или 0 — отметки не было "
+                                                          "(если её тем временем выставили — 409 stale_version)")
 
 
 class CtlFinalSavedOut(serializers.Serializer):
@@ -270,7 +271,7 @@ class FinalMarksView(APIView):
             period = pick_period(periods_for_grade(school_class.grade, school_class.year), v["period"], rules.today())
         result = period_marks.set_period_mark(actor_of(request), school, school_class=school_class, subject=subject,
                                               student_id=v["student"], kind=v["kind"], value=v["value"], period=period,
-                                              expected_version=v.get("expected_version"))
+                                              expected_version=v.get("expected_version") or 0)
         return Response(CtlFinalSavedOut({"mark": result.mark, "warnings": result.warnings}).data)
 
 
@@ -475,6 +476,29 @@ class NotebookView(APIView):
         return Response(CtlNoteOut(entry).data, status=status.HTTP_201_CREATED)
 
 
+class CtlNoteChangeIn(serializers.Serializer):
+    value = serializers.CharField(required=False, max_length=2)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class NotebookEntryView(APIView):
+    @extend_schema(summary="Исправить свою запись блокнота (записывается в журнал действий)", request=CtlNoteChangeIn,
+                   responses=CtlNoteOut)
+    def patch(self, request: Request, school_slug: str, entry_id: int) -> Response:
+        school, _ = access_school(request, Perm.JOURNAL_WRITE)
+        data = CtlNoteChangeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        entry = notebook.change_note(actor_of(request), school, entry_id, value=v.get("value"), note=v.get("note"))
+        return Response(CtlNoteOut(entry).data)
+
+    @extend_schema(summary="Удалить свою запись блокнота (записывается в журнал действий)", responses={204: None})
+    def delete(self, request: Request, school_slug: str, entry_id: int) -> Response:
+        school, _ = access_school(request, Perm.JOURNAL_WRITE)
+        notebook.delete_note(actor_of(request), school, entry_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class CtlMoveIn(serializers.Serializer):
     work = serializers.IntegerField(help_text="Работа урока того же класса и предмета, ещё открытого для записи")
 
@@ -494,10 +518,8 @@ class NotebookMoveView(APIView):
                 .filter(pk=data.validated_data["work"]).first())
         if work is None:
             raise ValidationFailed("Работа не найдена.", fields={"work": ["Не найдена."]})
-        notebook.move_to_journal(actor_of(request), school, entry.pk, work)
-        entry.refresh_from_db()
-        assert entry.moved_to is not None
-        return Response(CtlMarkOut(entry.moved_to).data)
+        mark = notebook.move_to_journal(actor_of(request), school, entry.pk, work)
+        return Response(CtlMarkOut(mark).data)
 
 
 # --- КТП (R-J13) ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.roles import Perm
 from accounts.selectors import access_for
@@ -35,7 +35,15 @@ class OutsideWindow(rules.JournalLocked):
 
 def window(school_class: SchoolClass, kind: str, period: StudyPeriod | None) -> tuple[dt.date, dt.date]:
     """When the mark may be entered: from the day the period (or the year) ends to 3 days after
-    (the school's setting), 004 §VIII and 001 §3.2."""
+    (the school's setting), 004 §VIII and 001 §3.2.
+
+    The 3 days are calendar days, not working days (decided 2026-11-25, R-J11): 001 §3.2 says
+    «не позднее 3-х дней после окончания учебного периода», 004 §VIII «в день окончания
+    соответствующего периода», and seed 003 §2–§3 sets no deadline for these marks at all. Where
+    the regulations mean working days they say so («не позднее 3 рабочих дней», «2 рабочих дней»
+    in 004; those use core.workdays), so the production calendar is deliberately not applied here:
+    a quarter ending on Friday closes its window on Monday. Past the window the mark is corrected
+    only through a change request (services.file_change_request, a `period_mark` change)."""
     from .models import JournalSettings
 
     after = dt.timedelta(days=JournalSettings.current().period_mark_days_after)
@@ -61,13 +69,17 @@ class PeriodMarkResult:
 
 def set_period_mark(actor: Person, school: School, *, school_class: SchoolClass, subject: Subject, student_id: int,
                     kind: str, value: object, period: StudyPeriod | None = None,
-                    expected_version: int | None = None, on: dt.date | None = None) -> PeriodMarkResult:
+                    expected_version: int | None = None, on: dt.date | None = None,
+                    by_request: int | None = None) -> PeriodMarkResult:
     """The subject teacher for their class, the class teacher for every subject of theirs (R-J11).
-    Warns when the student has fewer current marks than the rule asks (R-J12)."""
+    Warns when the student has fewer current marks than the rule asks (R-J12). `expected_version`
+    is the version the user saw, 0 when they saw no mark: a mark saved meanwhile is a conflict.
+    `by_request` is the approved change request (R-J08) that applies it past its window: only
+    services.approve_change_request passes it, after checking the deputy's right."""
     access = access_for(actor)
-    if not access.can(Perm.JOURNAL_WRITE, school) or not (
+    if by_request is None and (not access.can(Perm.JOURNAL_WRITE, school) or not (
         teaches(actor.pk, school_class.pk, subject.pk) or access.is_class_teacher_of(school, school_class.pk)
-    ):
+    )):
         raise PermissionDenied("Итоговые отметки выставляет учитель предмета в своём классе или классный руководитель.")
     ensure_writable(school)
     ensure_year_open(school_class.year_id)
@@ -83,7 +95,7 @@ def set_period_mark(actor: Person, school: School, *, school_class: SchoolClass,
         raise ValidationFailed("Обучающийся не из этого класса.", fields={"student": ["Не из класса."]})
     today = on or rules.today()
     start, end = window(school_class, kind, period)
-    if not (start <= today <= end):
+    if by_request is None and not (start <= today <= end):
         raise OutsideWindow(f"Эту отметку выставляют с {start:%d.%m.%Y} по {end:%d.%m.%Y}; позже — только через заявку на замену сведений.")
     text = str(value).strip().lower()
     not_assessed = text in {"н/а", "на", "н\\а"}
@@ -92,6 +104,8 @@ def set_period_mark(actor: Person, school: School, *, school_class: SchoolClass,
     with transaction.atomic():
         row = (PeriodMark.objects.select_for_update()
                .filter(student_id=student_id, school_class=school_class, subject=subject, kind=kind, period=period).first())
+        if row is not None and expected_version == 0:  # the user saw no mark, and one was set meanwhile
+            raise Conflict("Эту отметку тем временем уже выставил другой пользователь. Обновите страницу.", code="stale_version")
         if row is not None and expected_version is not None and expected_version != row.version:
             raise Conflict("Отметку уже изменил другой пользователь. Обновите страницу.", code="stale_version")
         before = snapshot(row, AUDITED) if row else None
@@ -100,9 +114,13 @@ def set_period_mark(actor: Person, school: School, *, school_class: SchoolClass,
         else:
             row.version += 1
         row.mark_kind, row.value, row.not_assessed = mark_kind, number, not_assessed
-        row.save()
+        try:
+            with transaction.atomic():  # a first save may race another one on the unique row
+                row.save()
+        except IntegrityError as exc:
+            raise Conflict("Эту отметку одновременно выставил другой пользователь. Обновите страницу.", code="stale_version") from exc
         record(actor=actor, action="journal.period_mark.save", school=school, obj=row, before=before,
-               after=snapshot(row, AUDITED), reason="; ".join(warnings))
+               after=snapshot(row, AUDITED), reason="; ".join(([f"Заявка №{by_request}"] if by_request else []) + warnings))
     return PeriodMarkResult(mark=row, warnings=warnings)
 
 

@@ -250,12 +250,28 @@ def record_mark(actor: Person, school: School, work: Work, student_id: int, valu
     return mark
 
 
+def ensure_no_mark(work: Work, student_id: int, what: str) -> None:
+    """A mark put from elsewhere (a hospital's document, the notebook) goes into an empty cell only:
+    it never silently replaces a mark already in the journal."""
+    current = Mark.objects.filter(work=work, student_id=student_id).first()
+    if current is not None:
+        raise Conflict(f"У обучающегося уже есть отметка «{current.display}» за эту работу: {what} не заменяет её. "
+                       "Выберите другую работу или сначала измените отметку в журнале.", code="mark_exists")
+
+
 def record_external_mark(actor: Person, school: School, work: Work, student_id: int, value: object, document: str) -> Mark | None:
-    """R-J09 (003 §2.3.5): a mark from a hospital school or sanatorium, with the document it rests on."""
+    """R-J09 (003 §2.3.5): a mark from a hospital school or sanatorium, with the document it rests on.
+    Into an empty cell only (an existing mark is refused, not overwritten); past the 7-day lock it
+    goes through a change request whose mark change carries the document."""
     if not document.strip():
         raise ValidationFailed("Укажите документ, на основании которого выставлена отметка (справка, ведомость, табель).",
                                fields={"source_document": ["Обязательное поле."]})
-    return record_mark(actor, school, work, student_id, value, source_document=document)
+    if value is None or str(value).strip() == "":
+        raise ValidationFailed("Укажите отметку.", fields={"value": ["Обязательное поле."]})
+    lesson = work.lesson
+    _require_teacher_of(actor, school, lesson.school_class, lesson.subject, lesson.subgroup, lesson.date, lesson.lesson_number)
+    ensure_no_mark(work, student_id, "отметка из другого учреждения")
+    return record_mark(actor, school, work, student_id, value, source_document=document, expected_version=0)
 
 
 # --- individual homework -----------------------------------------------------------------------

@@ -602,7 +602,7 @@ def final_marks(request: HttpRequest, school_slug: str, class_id: int, subject_i
     initial: dict[str, Any] = {}
     for row in sheet.rows:
         initial[f"mark_{row.student.pk}"] = row.text
-        initial[f"v_{row.student.pk}"] = row.mark.version if row.mark else None
+        initial[f"v_{row.student.pk}"] = row.mark.version if row.mark else 0  # 0: "no mark seen", one set meanwhile is a conflict
     form = FinalMarksForm(request.POST or None, initial=initial, student_ids=[r.student.pk for r in sheet.rows])
     if request.method == "POST":
         if not may_set:
