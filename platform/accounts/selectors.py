@@ -138,7 +138,14 @@ __all__ = ["ROLE_PERMS", "Access", "Perm", "SchoolAccess", "access_for", "forget
 
 def overdue_accounts(school: School, today: Any = None) -> list[Membership]:
     """People whose account was not handed over within 3 working days of the enrolment
-    or hiring order (004 §XII, R-A05): no slip issued and no password of their own."""
+    or hiring order (004 §XII, R-A05): no slip issued and no password of their own.
+
+    The clock runs from the order's date (`Membership.since`); an order registered in the
+    platform late is still counted from its own date. But an order dated before the school
+    kept its year in the platform (before its first academic year began: the people of the
+    initial data entry, 004 §II, imported with their old enrolment or hiring orders) could not
+    have been followed by a handover: for them the clock runs from the later of the order and
+    the day the role was entered (`Membership.created_at`). `handover_from` is set on each row."""
     import datetime as dt
 
     from django.conf import settings
@@ -154,13 +161,31 @@ def overdue_accounts(school: School, today: Any = None) -> list[Membership]:
         .filter(person__credentials_set_at__isnull=True, person__is_active=True)
         .exclude(person__in=ActivationCode.objects.values("person"))
     )
+    platform_start = school_platform_start(school)
     result = []
     for m in rows:
-        due = add_working_days(m.since, settings.ACCOUNT_HANDOVER_WORKING_DAYS)
+        start = m.since
+        if platform_start is not None and m.since < platform_start:
+            start = max(m.since, timezone.localdate(m.created_at))
+        due = add_working_days(start, settings.ACCOUNT_HANDOVER_WORKING_DAYS)
         if due < day:
+            m.handover_from = start  # type: ignore[attr-defined]
             m.handover_due = due  # type: ignore[attr-defined]
             result.append(m)
     return result
+
+
+def school_platform_start(school: School) -> Any:
+    """The first day of the school's first academic year in the platform (None before any year
+    is entered). Read from the school's schema by its qualified name: the connection's schema
+    stays as it is."""
+    from django.db import connection
+
+    quoted = connection.ops.quote_name(school.schema_name)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(starts_on) FROM {quoted}.schoolyear_academicyear")  # noqa: S608 - a quoted schema name
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 # --- many people at once (the bulk import, R-Y07) ---------------------------------------------
