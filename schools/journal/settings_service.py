@@ -1,5 +1,7 @@
-"""The school's journal settings (R-J07 lock days, R-J11 rounding and the period-mark window):
-changed by the school's e-journal administrator or the director, audited with before/after."""
+"""The school's journal settings (R-J07 lock days, R-J11 rounding and the period-mark window) and
+its work types with their weights (R-J03: «work types carry weights that the school sets»):
+changed by the school's e-journal administrator or the director (Perm.MANAGE_SETTINGS), audited
+with before/after."""
 
 from __future__ import annotations
 
@@ -7,15 +9,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 
 from accounts.roles import Perm
 from accounts.selectors import access_for
 from accounts.services import ensure_writable
 from audit.services import record, snapshot
-from core.errors import PermissionDenied, ValidationFailed
+from core.errors import NotFound, PermissionDenied, ValidationFailed
 
-from .models import JournalSettings
+from .models import JournalSettings, KtpTopic, Work, WorkType
 
 if TYPE_CHECKING:
     from accounts.models import Person
@@ -60,3 +63,128 @@ def update_settings(actor: Person, school: School, data: SettingsData, *, reason
         if after != before:
             record(actor=actor, action="journal.settings.update", school=school, obj=row, before=before, after=after, reason=reason)
     return row
+
+
+# --- work types and their weights (R-J03) ----------------------------------------------------------
+
+WORK_TYPE_AUDITED = ["name", "short_name", "weight", "requires_all_marks", "is_active", "order"]
+WEIGHT = (Decimal("0.1"), Decimal("10.0"))
+NAME_MAX, SHORT_MAX = 80, 12
+
+
+@dataclass(frozen=True)
+class WorkTypeData:
+    name: str
+    weight: Decimal
+    short_name: str = ""
+    # 000 §2.11: a control work needs a mark (or an absence) for every student present.
+    requires_all_marks: bool = False
+    is_active: bool = True
+    order: int | None = None  # None: after the others (a new type) or unchanged
+
+
+def _ensure_may_manage(actor: Person, school: School) -> None:
+    if not access_for(actor).can(Perm.MANAGE_SETTINGS, school):
+        raise PermissionDenied("Виды работ и их веса меняет администратор ЭЖ школы или директор.")
+    ensure_writable(school)
+
+
+def _clean_work_type(data: WorkTypeData, *, pk: int | None) -> tuple[str, str, Decimal]:
+    """The weight is 0.1–10 with one decimal: it multiplies each mark in the weighted average."""
+    errors: dict[str, list[str]] = {}
+    name = " ".join((data.name or "").split())
+    short = " ".join((data.short_name or "").split())
+    if not name:
+        errors["name"] = ["Укажите название вида работы."]
+    elif len(name) > NAME_MAX:
+        errors["name"] = [f"Не длиннее {NAME_MAX} знаков."]
+    elif WorkType.objects.filter(name__iexact=name).exclude(pk=pk or 0).exists():
+        errors["name"] = ["Вид работы с таким названием уже есть."]
+    if len(short) > SHORT_MAX:
+        errors["short_name"] = [f"Сокращение — не длиннее {SHORT_MAX} знаков."]
+    weight = data.weight
+    if not isinstance(weight, Decimal) or not weight.is_finite():
+        errors["weight"] = ["Вес — число от 0,1 до 10."]
+    elif not WEIGHT[0] <= weight <= WEIGHT[1] or weight != weight.quantize(Decimal("0.1")):
+        errors["weight"] = ["Вес — от 0,1 до 10, не больше одного знака после запятой (например, 1,5)."]
+    if data.order is not None and not 0 <= data.order <= 999:
+        errors["order"] = ["Порядок — от 0 до 999."]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
+    return name, short, weight.quantize(Decimal("0.1"))
+
+
+def work_types() -> list[WorkType]:
+    """Every work type, switched-off ones included (their marks still count), in the school's order."""
+    return list(WorkType.objects.order_by("order", "name"))
+
+
+def add_work_type(actor: Person, school: School, data: WorkTypeData, *, reason: str = "") -> WorkType:
+    _ensure_may_manage(actor, school)
+    name, short, weight = _clean_work_type(data, pk=None)
+    try:
+        with transaction.atomic():
+            order = data.order if data.order is not None else (WorkType.objects.aggregate(m=Max("order"))["m"] or 0) + 1
+            row = WorkType.objects.create(name=name, short_name=short, weight=weight, requires_all_marks=data.requires_all_marks,
+                                          is_active=data.is_active, order=order)
+            record(actor=actor, action="journal.work_type.create", school=school, obj=row, after=snapshot(row, WORK_TYPE_AUDITED),
+                   reason=reason)
+    except IntegrityError as exc:  # the same name saved at the same moment by somebody else
+        raise ValidationFailed("Вид работы с таким названием уже есть.", fields={"name": ["Уже есть."]}) from exc
+    return row
+
+
+def _ensure_one_active_left(row: WorkType, active: bool) -> None:
+    if row.is_active and not active and not WorkType.objects.filter(is_active=True).exclude(pk=row.pk).exists():
+        raise ValidationFailed("Должен остаться хотя бы один действующий вид работы.", code="last_work_type",
+                               fields={"is_active": ["Последний действующий вид работы."]})
+
+
+def update_work_type(actor: Person, school: School, work_type: WorkType, data: WorkTypeData, *, reason: str = "") -> WorkType:
+    """Rename, re-weigh, mark or unmark as a control work, switch off or on. A new weight applies
+    to every weighted average computed from then on (grid, diary, forecast): weights are read
+    live, the period marks already given stay as they are."""
+    _ensure_may_manage(actor, school)
+    name, short, weight = _clean_work_type(data, pk=work_type.pk)
+    try:
+        with transaction.atomic():
+            row = WorkType.objects.select_for_update().filter(pk=work_type.pk).first()
+            if row is None:
+                raise NotFound("Вид работы не найден.")
+            _ensure_one_active_left(row, data.is_active)
+            before = snapshot(row, WORK_TYPE_AUDITED)
+            row.name, row.short_name, row.weight = name, short, weight
+            row.requires_all_marks, row.is_active = data.requires_all_marks, data.is_active
+            if data.order is not None:
+                row.order = data.order
+            row.save()
+            after = snapshot(row, WORK_TYPE_AUDITED)
+            if after != before:
+                record(actor=actor, action="journal.work_type.update", school=school, obj=row, before=before, after=after,
+                       reason=reason)
+    except IntegrityError as exc:
+        raise ValidationFailed("Вид работы с таким названием уже есть.", fields={"name": ["Уже есть."]}) from exc
+    return row
+
+
+def remove_work_type(actor: Person, school: School, work_type: WorkType, *, reason: str = "") -> bool:
+    """A type no work ever used is deleted; one in use is switched off instead (its marks and their
+    weight stay in the averages, new works cannot take it). True when it was deleted."""
+    _ensure_may_manage(actor, school)
+    with transaction.atomic():
+        row = WorkType.objects.select_for_update().filter(pk=work_type.pk).first()
+        if row is None:
+            raise NotFound("Вид работы не найден.")
+        _ensure_one_active_left(row, False)
+        before = snapshot(row, WORK_TYPE_AUDITED)
+        if not Work.objects.filter(work_type=row).exists():
+            KtpTopic.objects.filter(work_type=row).update(work_type=None)
+            record(actor=actor, action="journal.work_type.delete", school=school, obj=row, before=before, reason=reason)
+            row.delete()
+            return True
+        if row.is_active:
+            row.is_active = False
+            row.save(update_fields=["is_active"])
+            record(actor=actor, action="journal.work_type.update", school=school, obj=row, before=before,
+                   after=snapshot(row, WORK_TYPE_AUDITED), reason=reason or "вид работы использован: выключен вместо удаления")
+        return False
