@@ -362,7 +362,9 @@ def set_absence_reason(actor: Person, school: School, attendance: Attendance, re
     if attendance.status != Attendance.Status.ABSENT:
         raise ValidationFailed("Причину указывают только для пропуска.", fields={"reason": ["Это не пропуск."]})
     with transaction.atomic():
-        before = {"reason": attendance.reason, "document": attendance.document}
+        # The class teacher's document fields, all three, before and after (R-J02; 003 §3.3.4).
+        before = {"reason": attendance.reason, "document": attendance.document,
+                  "document_date": attendance.document_date.isoformat() if attendance.document_date else None}
         attendance.reason = reason
         attendance.document = document.strip()[:300]
         attendance.document_date = document_date
@@ -370,7 +372,8 @@ def set_absence_reason(actor: Person, school: School, attendance: Attendance, re
         attendance.reason_set_at = timezone.now()
         attendance.save(update_fields=["reason", "document", "document_date", "reason_set_by", "reason_set_at"])
         record(actor=actor, action="journal.absence_reason", school=school, obj=attendance, before=before,
-               after={"reason": reason, "document": attendance.document})
+               after={"reason": reason, "document": attendance.document,
+                      "document_date": document_date.isoformat() if document_date else None})
     return attendance
 
 
