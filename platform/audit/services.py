@@ -24,36 +24,64 @@ if TYPE_CHECKING:
 
 
 BATCH = 2000  # records per INSERT (a bulk import of 20,000 rows makes ~190,000)
+
+
+class _Pending(list[AuditRecord]):
+    """The records an outermost `batched()` block holds; `flush_every` records go to the
+    database as soon as they are made (while no nested block could still take some back)."""
+
+    def __init__(self, flush_every: int | None) -> None:
+        super().__init__()
+        self.flush_every = flush_every
+        self.nested = 0
+
+    def added(self) -> None:
+        if self.flush_every and not self.nested and len(self) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self:
+            AuditRecord.objects.bulk_create(self, batch_size=BATCH)
+            self.clear()
+
+
 # Records made inside `batched()` wait here and are inserted together when it ends.
-_batch: contextvars.ContextVar[list[AuditRecord] | None] = contextvars.ContextVar("audit_batch", default=None)
+_batch: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("audit_batch", default=None)
 
 
 @contextlib.contextmanager
-def batched(*, keep: bool = True) -> Iterator[None]:
+def batched(*, keep: bool = True, flush_every: int | None = None) -> Iterator[None]:
     """Records made inside go to the database in one INSERT when the block ends normally, so a
     bulk operation (an import row writes ten records) costs one round trip instead of ten.
     Use it INSIDE the transaction (or savepoint) of the writes it records: the records then
     commit or roll back with them. On an exception they are dropped, as the rollback that
-    follows would drop them. `keep=False` drops them anyway (a dry run that is rolled back)."""
+    follows would drop them. `keep=False` drops them anyway (a dry run that is rolled back).
+    `flush_every` (an outermost block only): every that many records are inserted at once, in
+    the same transaction, so memory stays flat (a bulk import makes ~190,000 records for 20,000
+    rows); an exception still rolls them back with the transaction the block must be inside."""
     outer = _batch.get()
     if outer is not None:  # already batching: the outer block inserts, minus what failed here
         mark = len(outer)
+        outer.nested += 1
         try:
             yield
         except BaseException:
             del outer[mark:]
             raise
+        finally:
+            outer.nested -= 1
         if not keep:
             del outer[mark:]
+        outer.added()
         return
-    pending: list[AuditRecord] = []
+    pending = _Pending(flush_every if keep else None)
     token = _batch.set(pending)
     try:
         yield
     finally:
         _batch.reset(token)
-    if keep and pending:
-        AuditRecord.objects.bulk_create(pending, batch_size=BATCH)
+    if keep:
+        pending.flush()
 
 
 def _jsonable(value: Any) -> Any:
@@ -112,6 +140,7 @@ def record(
     pending = _batch.get()
     if pending is not None:
         pending.append(entry)
+        pending.added()
     else:
         entry.save(using=None)
     return entry
