@@ -19,6 +19,7 @@ class ImportKind(models.TextChoices):
     CURRICULUM = "curriculum", "Учебный план"
     LOAD = "load", "Педагогическая нагрузка"
     TIMETABLE = "timetable", "Расписание уроков"
+    SUBGROUPS = "subgroups", "Подгруппы"
 
 
 class JobStatus(models.TextChoices):
