@@ -46,6 +46,12 @@ for _code, _spellings in ROLE_SPELLINGS.items():
 _CLASS_TEACHER = re.compile(r"^\s*(?:классный\s+руководитель|кл\.?\s*рук(?:оводитель)?\.?)\s*(.*)$", re.IGNORECASE)
 ROLE_LABEL = "учитель, классный руководитель 5А, заместитель директора, методист, администратор ЭЖ, секретарь, специалист по кадрам"
 
+# 004 §XII (R-A05): the account is handed over within 3 working days of the hiring order, so the
+# order's date is what the role starts from; the import does not make one up (not the import's date).
+HIRED_ON_HINT = ("Обязательно для нового сотрудника школы: с этой даты действует его роль и от неё считаются 3 рабочих дня "
+                 "на выдачу учётной записи. Для уже работающего можно оставить пустым.")
+NO_HIRED_ON = "Укажите дату приказа о приёме: без неё сотрудника не принять на работу (от неё считается срок выдачи учётной записи)."
+
 COLUMNS: list[Column] = [
     *name_columns("", "", required=True, example=("Петрова", "Ольга", "Ивановна"), synonyms_of="сотрудника"),
     Column("sex", "Пол", required=True, example="ж", hint=SEX_LABEL),
@@ -57,7 +63,8 @@ COLUMNS: list[Column] = [
     Column("diploma", "Специальность по диплому", example="математика", synonyms=("специальность", "по диплому")),
     Column("roles", "Роли", required=True, example="учитель; классный руководитель 5А",
            synonyms=("роль", "роли в ЭЖ", "роль в ЭЖ"), hint=f"Через «;» или «,»: {ROLE_LABEL}."),
-    Column("hired_on", "Дата приказа о приёме", example="25.08.2026", synonyms=("дата приёма", "принят")),
+    Column("hired_on", "Дата приказа о приёме", required=True, example="25.08.2026", synonyms=("дата приёма", "принят"),
+           hint=HIRED_ON_HINT),
     Column("hire_order", "Номер приказа о приёме", example="112-к", synonyms=("№ приказа о приёме",)),
     Column("login", "Логин", example="", hint="Только если у человека уже есть учётная запись в районе (работает в другой школе)."),
     Column("email", "E-mail", example="petrova@example.ru", synonyms=("email", "электронная почта"),
@@ -131,11 +138,13 @@ def _appoint(actor: Person, school: School, row: Row, person: Person, grade: int
 class StaffKind(Kind):
     code = ImportKind.STAFF
     perms = (Perm.MANAGE_STAFF, Perm.MANAGE_PEOPLE)
+    people_list = True
     file_stem = "Сотрудники"
     all_columns = COLUMNS
     help_lines = [
         "Одна строка — один сотрудник. Роли добавляются к уже имеющимся; импорт роли не снимает.",
         "Сотрудник, уже известный в районе (те же ФИО и дата рождения или указан логин), не создаётся второй раз.",
+        "Дата приказа о приёме обязательна для нового сотрудника: с неё действует его роль в школе.",
     ]
 
     def label(self, row: Row) -> str:
@@ -180,6 +189,9 @@ class StaffKind(Kind):
         roles = [role for role, _ in data.roles if role != Role.CLASS_TEACHER]
         status = "unchanged"
         if not held & set(STAFF_ROLES):
+            if card.hired_on is None:
+                row.error("hired_on", NO_HIRED_ON)
+                raise RowRejected
             first = roles[0] if roles else Role.TEACHER
             if not roles:
                 row.notes.append("Назначается учителем: классный руководитель — ещё и учитель.")
