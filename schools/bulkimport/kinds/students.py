@@ -52,6 +52,9 @@ LOGIN_HINT = ("Только если человек уже есть в райо�
               "(тёзки с одной датой рождения); выгрузка заполняет его сама.")
 
 
+SNILS_HINT = "11 цифр: 112-233-445 95 или 11223344595."
+
+
 def _parent_columns(n: int, example: tuple[str, ...]) -> list[Column]:
     title = f"Родитель {n}"
     p = f"p{n}_"
@@ -67,6 +70,7 @@ def _parent_columns(n: int, example: tuple[str, ...]) -> list[Column]:
         Column(f"{p}phone", f"{title}: телефон", example=example[5], personal="phone"),
         Column(f"{p}email", f"{title}: e-mail", example=example[6], personal="email",
                synonyms=(f"{title}: email", f"{title}: электронная почта")),
+        Column(f"{p}snils", f"{title}: СНИЛС", example=example[7], personal="snils", hint=SNILS_HINT),
     ]
 
 
@@ -84,8 +88,13 @@ COLUMNS: list[Column] = [
     Column("login", "Логин", example="", hint=LOGIN_HINT),
     Column("address", "Адрес проживания", example="г. Энск, ул. Мира, д. 1, кв. 2", personal="address",
            synonyms=("адрес", "домашний адрес")),
-    *_parent_columns(1, ("мать", "Иванова", "Анна", "Викторовна", "02.07.1988", "+7 900 000-00-01", "ivanova@example.ru")),
-    *_parent_columns(2, ("отец", "Иванов", "Сергей", "Петрович", "11.01.1986", "", "")),
+    Column("phone", "Телефон", example="+7 900 000-00-03", personal="phone", synonyms=("телефон обучающегося",),
+           hint="Телефон обучающегося (родителей — в их столбцах)."),
+    Column("email", "E-mail", example="", personal="email",
+           synonyms=("email", "электронная почта", "e-mail обучающегося", "email обучающегося")),
+    Column("snils", "СНИЛС", example="112-233-445 95", personal="snils", synonyms=("снилс обучающегося",), hint=SNILS_HINT),
+    *_parent_columns(1, ("мать", "Иванова", "Анна", "Викторовна", "02.07.1988", "+7 900 000-00-01", "ivanova@example.ru", "")),
+    *_parent_columns(2, ("отец", "Иванов", "Сергей", "Петрович", "11.01.1986", "", "", "")),
 ]
 
 
@@ -100,6 +109,7 @@ class PersonIn:
     email: str = ""
     address: str = ""
     login: str = ""
+    snils: str = ""
 
 
 @dataclass
@@ -115,7 +125,24 @@ class StudentIn:
 
 # Service field -> column key, for a refusal of enrol_student / save_family_card.
 ENROL_FIELDS = {"order_number": "order_number", "order_date": "order_date", "order_id": "order_number", "on": "since",
-                "school_class": "class", "address": "address", "student_id": "surname"}
+                "school_class": "class", "address": "address", "phone": "phone", "email": "email", "snils": "snils",
+                "student_id": "surname"}
+
+
+def student_card(row: Row, data: StudentIn) -> CardData | None:
+    """The student's card fields given in the file (as far as the school collects them)."""
+    p = data.student
+    return _card(row, "", address=p.address, phone=p.phone, email=p.email, snils=p.snils)
+
+
+def parent_card(row: Row, prefix: str, parent: PersonIn) -> CardData | None:
+    return _card(row, prefix, phone=parent.phone, email=parent.email, snils=parent.snils)
+
+
+def parent_fields(prefix: str) -> dict[str, str]:
+    """Service fields of adding a parent (or saving their card) -> the row's columns."""
+    return {**person_fields(prefix), "kind": f"{prefix}kind", "parent": f"{prefix}surname",
+            "phone": f"{prefix}phone", "email": f"{prefix}email", "snils": f"{prefix}snils"}
 
 
 def _person_data(p: PersonIn) -> PersonData:
@@ -174,13 +201,15 @@ class StudentsContext(ClassCache):
 class StudentsKind(Kind):
     code = ImportKind.STUDENTS
     perms = (Perm.MANAGE_PEOPLE, Perm.MOVEMENT)
+    people_list = True
     file_stem = "Обучающиеся и родители"
     all_columns = COLUMNS
     help_lines = [
         "Одна строка — один обучающийся; до двух родителей (законных представителей) в той же строке.",
         "Человек, уже известный в районе (те же ФИО и дата рождения), не создаётся второй раз: "
         "повторная загрузка того же файла ничего не меняет.",
-        "Столбцы телефона, адреса и e-mail есть, только если школа собирает эти данные (настройка персональных данных).",
+        "Столбцы телефона, адреса, e-mail и СНИЛС (обучающегося и родителей) есть, только если школа собирает эти данные "
+        "(настройка персональных данных); столбец поля, которое школа не собирает, не принимается.",
     ]
 
     def columns(self) -> tuple[list[Column], list[Column]]:
@@ -201,6 +230,7 @@ class StudentsKind(Kind):
             email=row.text(f"{prefix}email", max_length=254),
             address=row.text(f"{prefix}address", max_length=300),
             login=row.text(f"{prefix}login", max_length=64),
+            snils=row.text(f"{prefix}snils", max_length=30),
         )
 
     def parse(self, row: Row, ctx: Any) -> StudentIn | None:
@@ -217,7 +247,8 @@ class StudentsKind(Kind):
         )
         for n in PARENTS:
             p = f"p{n}_"
-            keys = [f"{p}{k}" for k in ("kind", "surname", "name", "patronymic", "sex", "birth_date", "login", "phone", "email")]
+            keys = [f"{p}{k}" for k in ("kind", "surname", "name", "patronymic", "sex", "birth_date", "login", "phone", "email",
+                                          "snils")]
             if not any(row.text(k) for k in keys if row.has(k)):
                 continue
             kind = row.choice(f"{p}kind", GUARDIAN, required=True, label=GUARDIAN_LABEL)
@@ -260,25 +291,24 @@ class StudentsKind(Kind):
         enrolling = current is None or current.school_class_id != school_class.pk
         people = [student.pk, *(p.pk for *_, p in parents)]
         cards_before = None if enrolling else _cards(people)
-        student_card = _card(row, "", address=data.student.address)
+        card_of_student = student_card(row, data)
         if enrolling:
             order = ctx.order(data.order_number, data.order_date)
             with reported(row, ENROL_FIELDS):
                 enrolment = enrol_student(actor, school, student, school_class, on=_enrolment_day(data, school_class),
-                                          card=student_card, order=order or OrderData(number=data.order_number,
+                                          card=card_of_student, order=order or OrderData(number=data.order_number,
                                                                                       date=data.order_date))  # type: ignore[arg-type]
             ctx.stage_order(enrolment.order_in)
             if not created:
                 row.notes.append("Обучающийся уже есть в районе (те же ФИО и дата рождения): новая учётная запись не создаётся.")
-        elif student_card is not None:
+        elif card_of_student is not None:
             with reported(row, ENROL_FIELDS):
-                save_family_card(actor, school, student, card=student_card)
+                save_family_card(actor, school, student, card=card_of_student)
         linked = False
         for kind, parent_in, prefix, parent in parents:
-            card = _card(row, prefix, phone=parent_in.phone, email=parent_in.email)
+            card = parent_card(row, prefix, parent_in)
             link = None if created else Guardianship.objects.filter(parent=parent, student=student).first()
-            fields = {**person_fields(prefix), "kind": f"{prefix}kind", "parent": f"{prefix}surname",
-                      "phone": f"{prefix}phone", "email": f"{prefix}email"}
+            fields = parent_fields(prefix)
             if link is None:
                 with reported(row, fields):
                     add_guardian(actor, school, student, parent, kind=kind, card=card)
@@ -331,6 +361,7 @@ class StudentsKind(Kind):
                 "order_number": enrolment.order_in.number if enrolment.order_in else "",
                 "order_date": enrolment.order_in.date if enrolment.order_in else None,
                 "since": enrolment.since, "address": card.address if card else "", "login": student.login,
+                "phone": card.phone if card else "", "email": card.email if card else "", "snils": card.snils if card else "",
             }
             for n, link in zip(PARENTS, parents.get(student.pk, [])[:2], strict=False):
                 parent, pcard = people[link.parent_id], cards.get(link.parent_id)
@@ -341,5 +372,6 @@ class StudentsKind(Kind):
                     f"p{n}_birth_date": parent.birth_date, f"p{n}_login": parent.login,
                     f"p{n}_phone": pcard.phone if pcard else "",
                     f"p{n}_email": (pcard.email if pcard and pcard.email else parent.email),
+                    f"p{n}_snils": pcard.snils if pcard else "",
                 })
             yield [values.get(c.key, "") for c in columns]

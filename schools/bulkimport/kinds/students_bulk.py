@@ -42,7 +42,7 @@ from accounts.services import (
     record_person_created,
 )
 from audit.services import batched
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from roster.models import (
     Enrolment,
     Guardianship,
@@ -89,8 +89,10 @@ if TYPE_CHECKING:
     from .students import PersonIn, StudentIn
 
 CLASS_FIELDS = {"grade": "class", "letter": "class", "year": "class"}
-CARD_NAMES = list(CARD_FIELDS)
-BATCH = 2000  # rows per INSERT: a 20,000-row file is a few statements per table, never one of hundreds of MB  # phone, address, email, snils: the order of roster's `_cards` tuples
+CARD_NAMES = list(CARD_FIELDS)  # phone, address, email, snils: the order of roster's `_cards` tuples
+BATCH = 2000  # rows per INSERT: a 20,000-row file is a few statements per table, never one of hundreds of MB
+AUDIT_FLUSH = 2000  # audit records kept in memory by the import's writes before they are inserted
+SETTINGS_CHANGED = "школа изменила состав собираемых персональных данных, а строки проверялись по прежнему"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -315,7 +317,7 @@ class FamilyPlan:
         return {id(p): tuple(self.cards[id(p)][n] for n in CARD_NAMES) for p in people if id(p) in self.cards}
 
     def _apply(self, row: Row, data: StudentIn) -> Outcome:
-        from .students import ENROL_FIELDS, _card, _enrolment_day, _person_data
+        from .students import ENROL_FIELDS, _enrolment_day, _person_data, parent_card, parent_fields, student_card
 
         school_class = self._class(row, data.grade, data.letter)
         with reported(row, person_fields("")):
@@ -329,23 +331,22 @@ class FamilyPlan:
         enrolling = current is None or not _same(current.school_class, school_class)
         people = [student, *(p for *_, p in parents)]
         cards_before = None if enrolling else self._cards_of(people)
-        student_card = _card(row, "", address=data.student.address)
+        card_of_student = student_card(row, data)
         if enrolling:
             order = self._order(data.order_number, data.order_date)
             with reported(row, ENROL_FIELDS):
-                self._enrol(student, created, school_class, on=_enrolment_day(data, school_class), card=student_card,
+                self._enrol(student, created, school_class, on=_enrolment_day(data, school_class), card=card_of_student,
                             order=order or OrderData(number=data.order_number, date=data.order_date))  # type: ignore[arg-type]
             if not created:
                 row.notes.append("Обучающийся уже есть в районе (те же ФИО и дата рождения): новая учётная запись не создаётся.")
-        elif student_card is not None:
+        elif card_of_student is not None:
             with reported(row, ENROL_FIELDS):
-                self._family_card(student, student_card)
+                self._family_card(student, card_of_student)
         linked = False
         for kind, parent_in, prefix, parent in parents:
-            card = _card(row, prefix, phone=parent_in.phone, email=parent_in.email)
+            card = parent_card(row, prefix, parent_in)
             link = None if created else self.links.get((id(parent), id(student)))
-            fields = {**person_fields(prefix), "kind": f"{prefix}kind", "parent": f"{prefix}surname",
-                      "phone": f"{prefix}phone", "email": f"{prefix}email"}
+            fields = parent_fields(prefix)
             if link is None:
                 with reported(row, fields):
                     self._guardian(student, parent, kind=kind, card=card)
@@ -365,16 +366,22 @@ class FamilyPlan:
 
     def write(self) -> None:
         """Writes what the accepted rows staged, in the caller's transaction: a few INSERTs and
-        the audit records (the same records the services write, in the same order) in one."""
+        the audit records (the services' records; the order is the services' except that the
+        classes the file lacks are created, and audited, first), inserted every AUDIT_FLUSH
+        records. The personal-data setting the rows were decided with is locked and compared
+        first: changed meanwhile, nothing is written (DomainError: the job is decided again)."""
         actor, school = self.actor, self.school
-        with transaction.atomic(savepoint=False), batched():
+        with transaction.atomic(savepoint=False), batched(flush_every=AUDIT_FLUSH):
+            self._check_settings()
             created_classes: dict[int, SchoolClass] = {}
             for op in self.ops:
                 if op[0] == "class":
                     placeholder = op[1]
                     created_classes[id(placeholder)] = create_class(actor, school, ClassData(grade=placeholder.grade,
                                                                                              letter=placeholder.letter))
-            insert_people([op[1] for op in self.ops if op[0] == "person"])
+            # In login order: two imports (or an import and a single sign-up) inserting the same
+            # logins wait for each other instead of deadlocking.
+            insert_people(sorted((op[1] for op in self.ops if op[0] == "person"), key=lambda p: p.login))
             MovementOrder.objects.bulk_create([op[1] for op in self.ops if op[0] == "order"], batch_size=BATCH)
             enrolments = [op[1] for op in self.ops if op[0] == "enrol"]
             for enrolment in enrolments:
@@ -398,14 +405,25 @@ class FamilyPlan:
                 elif what == "card":
                     record_card_saved(actor, school, cards[id(op[1])], op[1], op[3])
 
+    def _check_settings(self) -> None:
+        """Locks the school's personal-data setting until the import commits (a switch, and the
+        erasure it allows, waits) and refuses when it differs from what the rows were decided with."""
+        PersonalDataSettings.current()
+        now = PersonalDataSettings.objects.select_for_update().get(pk=1)
+        if any(getattr(now, flag) != getattr(self.settings, flag) for flag in CARD_FIELDS.values()):
+            raise Conflict(SETTINGS_CHANGED, code="settings_changed")
+
     def _write_cards(self) -> dict[int, PersonCard]:
-        """Each person's card once, with every change the rows made to it (the database's row updated)."""
-        existing_ids = [op[1].pk for op in self.ops if op[0] == "card" and op[1].pk is not None]
-        stored = {c.person_id: c for c in PersonCard.objects.filter(person_id__in=existing_ids)} if existing_ids else {}
+        """Each person's card once, with every change the rows made to it. A stored card is read
+        locked (an edit or an erasure made meanwhile waits for the import) and updated in only
+        the fields the rows changed on it: cards are grouped by their set of changed fields, one
+        UPDATE per group, so no other field of a card is written back."""
+        existing_ids = sorted({op[1].pk for op in self.ops if op[0] == "card" and op[1].pk is not None})
+        stored = ({c.person_id: c for c in PersonCard.objects.select_for_update().filter(person_id__in=existing_ids).order_by("person_id")}
+                  if existing_ids else {})
         cards: dict[int, PersonCard] = {}
         new: list[PersonCard] = []
-        updated: list[PersonCard] = []
-        changed_fields: set[str] = set()
+        changed: dict[int, set[str]] = {}  # id(card) -> fields changed on a stored card
         for op in self.ops:
             if op[0] != "card":
                 continue
@@ -414,15 +432,19 @@ class FamilyPlan:
             if card is None:
                 card = stored.get(person.pk) or PersonCard(person=person)
                 cards[id(person)] = card
-                (new if card.pk is None else updated).append(card)
+                if card.pk is None:
+                    new.append(card)
             for name, value in values.items():
                 setattr(card, name, value)
             if card.pk is not None:
-                changed_fields.update(values)
+                changed.setdefault(id(card), set()).update(values)
         PersonCard.objects.bulk_create(new, batch_size=BATCH)
-        if updated:
-            now = timezone.now()
-            for card in updated:
+        groups: dict[tuple[str, ...], list[PersonCard]] = {}
+        now = timezone.now()
+        for card in cards.values():
+            if card.pk is not None and id(card) in changed:
                 card.updated_at = now
-            PersonCard.objects.bulk_update(updated, [*sorted(changed_fields), "updated_at"], batch_size=BATCH)
+                groups.setdefault(tuple(sorted(changed[id(card)])), []).append(card)
+        for fields, group in sorted(groups.items()):
+            PersonCard.objects.bulk_update(group, [*fields, "updated_at"], batch_size=BATCH)
         return cards
