@@ -23,7 +23,8 @@ def school_home(request: HttpRequest, school_slug: str) -> HttpResponse:
         "can_people": Perm.VIEW_PEOPLE in perms,
         "can_manage_people": Perm.MANAGE_PEOPLE in perms,
         "class_teacher": bool(entry and entry.class_teacher_of),
-        "can_import": Perm.IMPORT_DATA in perms,
+        # Lists of people need IMPORT_DATA; the set-up lists only their own rights (bulkimport.services.kinds_for).
+        "can_import": bool(perms & {Perm.IMPORT_DATA, Perm.MANAGE_CURRICULUM, Perm.MANAGE_TIMETABLE, Perm.MANAGE_CLASSES}),
         "can_setup_year": Perm.SETUP_YEAR in perms,
         "can_load": Perm.VIEW_PEOPLE in perms or Perm.MANAGE_CURRICULUM in perms,
         "can_curriculum": Perm.VIEW_PEOPLE in perms or Perm.MANAGE_CURRICULUM in perms

@@ -13,13 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import Perm
-from core.access import access_school
-
 from . import selectors, services
 from .kinds import KINDS
 from .models import ApplyMode
-from .views import access_job, refuse_oversized, xlsx_response
+from .views import access_import, access_job, refuse_oversized, xlsx_response
 
 
 class JobOut(serializers.Serializer):
@@ -77,13 +74,14 @@ class JobListView(APIView):
 
     @extend_schema(responses=JobOut(many=True), summary="Последние загрузки списков")
     def get(self, request: Request, school_slug: str) -> Response:
-        access_school(request, Perm.IMPORT_DATA)
-        return Response(JobOut(selectors.recent_jobs(), many=True).data)
+        school = access_import(request)
+        kinds = services.kinds_for(request.user, school)  # type: ignore[arg-type]
+        return Response(JobOut(selectors.recent_jobs(kinds=[k.code for k in kinds]), many=True).data)
 
     @extend_schema(request={"multipart/form-data": UploadIn}, responses={201: JobDetailOut},
                    summary="Загрузить файл: проверка всех строк без записи (предпросмотр)")
     def post(self, request: Request, school_slug: str) -> Response:
-        school, _ = access_school(request, Perm.IMPORT_DATA)
+        school = access_import(request)
         refuse_oversized(request)
         data = UploadIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -117,7 +115,7 @@ _XLSX = {(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 class TemplateView(APIView):
     @extend_schema(responses=_XLSX, summary="Шаблон XLSX для загрузки списка (столбцы, образец, пояснения)")
     def get(self, request: Request, school_slug: str, kind: str) -> HttpResponse:
-        school, _ = access_school(request, Perm.IMPORT_DATA)
+        school = access_import(request)
         actor: Any = request.user
         return xlsx_response(*services.template_file(actor, school, kind))
 
@@ -128,7 +126,7 @@ class ExportView(APIView):
         parameters=[OpenApiParameter("class", int, description="Только этот класс (для списков обучающихся)")],
     )
     def get(self, request: Request, school_slug: str, kind: str) -> HttpResponse:
-        school, _ = access_school(request, Perm.IMPORT_DATA)
+        school = access_import(request)
         raw = request.query_params.get("class") or ""
         actor: Any = request.user
         return xlsx_response(*services.export_file(actor, school, kind, class_id=int(raw) if raw.isdigit() else None))

@@ -7,9 +7,13 @@ from typing import Any
 from .models import ImportJob
 
 
-def recent_jobs(limit: int = 20) -> list[ImportJob]:
-    """The latest jobs, without their per-row results (one query whatever their size)."""
-    return list(ImportJob.objects.select_related("created_by", "applied_by").defer("rows")[:limit])
+def recent_jobs(limit: int = 20, kinds: list[str] | None = None) -> list[ImportJob]:
+    """The latest jobs (of `kinds`: those the reader may import), without their per-row results
+    (one query whatever their size)."""
+    jobs = ImportJob.objects.select_related("created_by", "applied_by").defer("rows")
+    if kinds is not None:
+        jobs = jobs.filter(kind__in=kinds)
+    return list(jobs[:limit])
 
 
 def job(job_id: int) -> ImportJob | None:

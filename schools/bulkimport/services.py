@@ -23,6 +23,7 @@ task (tasks.py), with progress on the job.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.roles import Perm
@@ -51,7 +52,14 @@ if TYPE_CHECKING:
     from accounts.models import Person
     from tenants.models import School
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_ASYNC_ROWS = 500
+# pg_advisory_xact_lock(IMPORT_LOCK, hashtext(schema)): one import of a school writes at a time.
+IMPORT_LOCK = 0x5A4A_0007
+# A deadlock or a serialization failure: the database chose this import to give way; nothing is written.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+FAILED = "Загрузка прервана из-за внутренней ошибки. Попробуйте ещё раз или обратитесь к администратору."
 JOB_AUDITED = ["kind", "file_name", "file_size", "status", "mode", "total_rows", "counts"]
 
 
@@ -62,11 +70,13 @@ def async_rows() -> int:
 # --- who may --------------------------------------------------------------------------------
 
 def ensure_may(actor: Person, school: School, kind: Kind) -> None:
-    """Perm.IMPORT_DATA plus the permissions of what is imported (the same for an export:
-    it is the file one would import)."""
+    """The permissions of what is imported (the same for an export: it is the file one would
+    import); lists of people (students with parents, staff) also need Perm.IMPORT_DATA. The
+    set-up lists (subgroups, curriculum, load, timetable) need only their own permissions:
+    004 §VI–§VII make the deputy director responsible for them."""
     access = access_for(actor)
-    if not access.can(Perm.IMPORT_DATA, school):
-        raise PermissionDenied("Загружать и выгружать списки могут администратор ЭЖ школы и директор.")
+    if kind.people_list and not access.can(Perm.IMPORT_DATA, school):
+        raise PermissionDenied(f"Загружать и выгружать список «{kind.title}» могут администратор ЭЖ школы и директор.")
     missing = [Perm(p).label for p in kind.perms if not access.can(p, school)]
     if missing:
         raise PermissionDenied(f"Для списка «{kind.title}» не хватает прав: " + "; ".join(missing) + ".")
@@ -74,9 +84,16 @@ def ensure_may(actor: Person, school: School, kind: Kind) -> None:
 
 def kinds_for(actor: Person, school: School) -> list[Kind]:
     access = access_for(actor)
-    if not access.can(Perm.IMPORT_DATA, school):
-        return []
-    return [k for k in KINDS.values() if all(access.can(p, school) for p in k.perms)]
+    importer = access.can(Perm.IMPORT_DATA, school)
+    return [k for k in KINDS.values() if (importer or not k.people_list) and all(access.can(p, school) for p in k.perms)]
+
+
+def ensure_may_open(actor: Person, school: School) -> list[Kind]:
+    """The import pages and API: somebody who may import or export at least one kind of list."""
+    kinds = kinds_for(actor, school)
+    if not kinds:
+        raise PermissionDenied("Загружать и выгружать списки могут администратор ЭЖ школы, директор и заместитель директора.")
+    return kinds
 
 
 # --- upload and check -------------------------------------------------------------------------
@@ -307,7 +324,13 @@ def confirm_import(actor: Person, school: School, job_id: int, mode: str) -> Imp
 
         apply_import.delay(job.pk)
     else:
-        apply_job(job.pk)
+        # The task's failure handler, inline: an unexpected error leaves the job «failed» with a
+        # message the page shows (never «applying» for ever, never a 500 for the user).
+        try:
+            apply_job(job.pk)
+        except Exception:
+            logger.exception("import job %s failed", job.pk)
+            fail_stuck(job.pk, FAILED)
     job.refresh_from_db()
     return job
 
@@ -328,6 +351,7 @@ def apply_job(job_id: int) -> None:
     applied = False
     try:
         with transaction.atomic():
+            _lock_school_imports()
             result = _run(job, kind, actor, school, table, write=True)
             if job.mode == ApplyMode.ALL and result.errors:
                 # The data changed since the check: nothing is written, the new problems are shown.
@@ -340,9 +364,12 @@ def apply_job(job_id: int) -> None:
     except ReadError as exc:
         _fail(job, exc.message)
         return
-    except (DomainError, IntegrityError) as exc:
+    except (DomainError, IntegrityError, OperationalError) as exc:
         # A bulk write refused (the school changed while it ran: a class, a login, an enrolment
-        # made meanwhile): nothing is written; confirming again decides the rows anew.
+        # made meanwhile; or the database broke a deadlock by stopping this import): nothing is
+        # written; confirming again decides the rows anew.
+        if isinstance(exc, OperationalError) and _sqlstate(exc) not in RETRYABLE_SQLSTATES:
+            raise
         why = f" ({exc.message})" if isinstance(exc, DomainError) else ""
         job.status, job.mode = JobStatus.READY, ""
         job.message = f"Во время загрузки данные в школе изменились{why}: ничего не загружено. Подтвердите загрузку ещё раз."
@@ -357,6 +384,19 @@ def apply_job(job_id: int) -> None:
         job.save(update_fields=["rows", "warnings", "counts", "status", "mode", "message"])
         return
     _drop_file(job)
+
+
+def _lock_school_imports() -> None:
+    """Until the import's transaction ends, no other import of this school reads or writes:
+    two imports of one school run one after the other (the second decides its rows against
+    what the first wrote)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [IMPORT_LOCK, current_schema()])
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
 
 
 _RESULT_OF = {"new": "created", "update": "updated", "unchanged": "unchanged"}

@@ -10,7 +10,7 @@ from core.context import RequestMeta, acting_as
 
 from . import services
 
-FAILED = "Загрузка прервана из-за внутренней ошибки. Попробуйте ещё раз или обратитесь к администратору."
+FAILED = services.FAILED
 
 
 @app.task(bind=True, acks_late=True)

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from accounts.roles import Perm
 from core.access import access_school
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.views import form_error, page
@@ -64,9 +63,9 @@ class UploadForm(forms.Form):
 @page
 @require_http_methods(["GET", "POST"])
 def home(request: HttpRequest, school_slug: str) -> HttpResponse:
-    school, _ = access_school(request, Perm.IMPORT_DATA)
+    school, _ = access_school(request)
     actor: Any = request.user
-    kinds = services.kinds_for(actor, school)
+    kinds = services.ensure_may_open(actor, school)
     form = UploadForm(kinds=kinds)
     too_large = ""
     if request.method == "POST":
@@ -84,15 +83,23 @@ def home(request: HttpRequest, school_slug: str) -> HttpResponse:
                 else:
                     return redirect("school:import-job", school_slug=school.slug, job_id=job.pk)
     return render(request, "bulkimport/home.html", {
-        "school": school, "form": form, "too_large": too_large, "kinds": kinds, "jobs": selectors.recent_jobs(),
+        "school": school, "form": form, "too_large": too_large, "kinds": kinds, "jobs": selectors.recent_jobs(kinds=[k.code for k in kinds]),
         "classes": selectors.classes_for_export(),
     })
+
+
+def access_import(request: HttpRequest) -> Any:
+    """Fetch-and-authorise for the import pages and API: a member of the request's school who
+    may import or export at least one kind of list (services.kinds_for)."""
+    school, _ = access_school(request)
+    services.ensure_may_open(request.user, school)  # type: ignore[arg-type]
+    return school
 
 
 def access_job(request: HttpRequest, job_id: int) -> tuple[Any, ImportJob]:
     """Fetch-and-authorise for the pages and the API: the right to import this job's kind
     of list in the request's school, then the job (another school's id finds nothing)."""
-    school, _ = access_school(request, Perm.IMPORT_DATA)
+    school = access_import(request)
     job = selectors.job(job_id)
     if job is None:
         raise NotFound("Загрузка не найдена.")

@@ -54,8 +54,10 @@ class Planner(Protocol):
 
 class Kind:
     code: ClassVar[str]  # an ImportKind value
-    # Beyond Perm.IMPORT_DATA: the permissions of what is imported.
+    # The permissions of what is imported (and exported).
     perms: ClassVar[tuple[str, ...]]
+    # A list of people (students with parents, staff): Perm.IMPORT_DATA is needed as well.
+    people_list: ClassVar[bool] = False
     file_stem: ClassVar[str]  # name of the template / export file, without extension
     all_columns: ClassVar[list[Column]]
     # Lines of help printed on the template's second sheet.
