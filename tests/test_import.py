@@ -519,16 +519,18 @@ def test_changed_data_between_check_and_import_writes_nothing(school_a: Any, adm
 
 
 def test_only_importers_may_import(school_a: Any, admin: Person, make_person: Any, grant: Any) -> None:
-    """R-Y07, R-P04: Perm.IMPORT_DATA (school administrator, director) plus the list's own
-    permissions; the deputy keeps the curriculum but does not import, the secretary neither."""
+    """R-Y07, R-P04: lists of people need Perm.IMPORT_DATA (school administrator, director) plus
+    their own permissions; the set-up lists only their own, so the deputy (004 §VI–§VII) imports
+    the subgroups, the curriculum, the load and the timetable but not the people."""
     deputy = make_person("Морозов", "Андрей")
     grant(deputy, R.DEPUTY, school_a)
     use_school(school_a)
-    for person in (deputy,):
+    for kind in ("students", "staff"):
         with pytest.raises(PermissionDenied):
-            services.start_import(person, school_a, "curriculum", SimpleUploadedFile("a.csv", b"x"))
-    assert services.kinds_for(deputy, school_a) == []
-    assert [k.code for k in services.kinds_for(admin, school_a)] == ["students", "staff", "curriculum", "load", "timetable"]
+            services.start_import(deputy, school_a, kind, SimpleUploadedFile("a.csv", b"x"))
+    assert [k.code for k in services.kinds_for(deputy, school_a)] == ["subgroups", "curriculum", "load", "timetable"]
+    assert [k.code for k in services.kinds_for(admin, school_a)] == ["students", "staff", "subgroups", "curriculum", "load",
+                                                                     "timetable"]
     assert ImportJob.objects.count() == 0
 
 

@@ -208,8 +208,12 @@ class Command(BaseCommand):
             Membership.objects.bulk_create(memberships)
             # Two people hired a week ago whose accounts were never handed over: the overdue list shows them.
             late = self._bulk_people([self._random_person("f", 1990), self._random_person("m", 1985)], f"n{index}")
-            for person in late:
-                self._member(person, Role.TEACHER, school, since=timezone.localdate() - dt.timedelta(days=10))
+            for n, person in enumerate(late):
+                since = timezone.localdate() - dt.timedelta(days=10)
+                self._member(person, Role.TEACHER, school, since=since)
+                # Their staff card (R-A07) with the hiring order the role starts from: the staff list imports back.
+                StaffCard.objects.get_or_create(person=person, defaults={"position": "Учитель", "functions": "учитель",
+                                                                         "hired_on": since, "hire_order_number": f"{50 + n}-к"})
             ctx.update(classes=classes, teachers=[named["uchitel"], named["klruk"], *teachers], named=named, students=students_all)
             _seed_other_apps(ctx)
             record(actor=actor, action="demo.seed", school=school, obj=school,
