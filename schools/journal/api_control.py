@@ -677,7 +677,9 @@ class ActivityListView(APIView):
 
 
 def _group_out(group: Any) -> Any:
-    members = [m.student for m in group.members.select_related("student").order_by("student__surname", "student__name")]
+    from .views_settings import current_members  # today's members; the history: activities/<id>/members/
+
+    members = current_members(group)
     return CtlGroupDetailOut({"id": group.pk, "name": group.name, "programme": group.programme, "teacher": group.teacher,
                               "hours_per_week": group.hours_per_week, "members": members, "sessions": sessions_of(group)}).data
 

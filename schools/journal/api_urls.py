@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import api, api_attachments
+from . import api, api_activities, api_attachments, api_settings
 
 urlpatterns: list[URLPattern] = [
     path("my-day/", api.MyDayView.as_view(), name="api-journal-my-day"),
@@ -20,4 +20,11 @@ urlpatterns: list[URLPattern] = [
     path("absences/<int:class_id>/", api.AbsenceListView.as_view(), name="api-journal-absences"),
     path("grid/<int:class_id>/<int:subject_id>/", api.GridView.as_view(), name="api-journal-grid"),
     path("grid/<int:class_id>/<int:subject_id>/lessons/", api.ClassLessonListView.as_view(), name="api-journal-class-lessons"),
+    # work types and their weights (R-J03), set by the school
+    path("settings/work-types/", api_settings.WorkTypeSettingsView.as_view(), name="api-journal-settings-work-types"),
+    path("settings/work-types/<int:work_type_id>/", api_settings.WorkTypeSettingView.as_view(), name="api-journal-settings-work-type"),
+    # members of an extracurricular group, dated (R-J15)
+    path("activities/<int:group_id>/members/", api_activities.ActivityMembersView.as_view(), name="api-journal-activity-members"),
+    path("activities/<int:group_id>/members/<int:student_id>/leave/", api_activities.ActivityMemberLeaveView.as_view(),
+         name="api-journal-activity-member-leave"),
 ]

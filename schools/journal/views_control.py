@@ -957,8 +957,10 @@ def activity_list(request: HttpRequest, school_slug: str) -> HttpResponse:
 @GET_POST
 def activity_detail(request: HttpRequest, school_slug: str, group_id: int) -> HttpResponse:
     """The group's programme, members and sessions (topic and absences; no marks, R-J15)."""
+    from .views_settings import current_members, members_context  # its section of members (dated, R-J15)
+
     school, _, group = access_group(request, group_id, lead=request.method == "POST")
-    members = [m.student for m in group.members.select_related("student").order_by("student__surname", "student__name")]
+    members = current_members(group)
     form = SessionForm(request.POST or None, initial={"date": rules.today()}, members=[(s.pk, s.full_name) for s in members])
     if request.method == "POST" and form.is_valid():
         done, _ = attempt(form, lambda: activities.record_session(actor_of(request), school, group, date=form.cleaned_data["date"],
@@ -968,7 +970,7 @@ def activity_detail(request: HttpRequest, school_slug: str, group_id: int) -> Ht
             return redirect("school:journal-activity", school_slug=school.slug, group_id=group.pk)
     return render(request, "journal/control/activity.html", {
         "school": school, "group": group, "members": members, "sessions": sessions_of(group), "form": form,
-        "leads": group.teacher_id == actor_of(request).pk,
+        "leads": group.teacher_id == actor_of(request).pk, **members_context(request, school, group),
     })
 
 
@@ -1004,4 +1006,7 @@ def settings_page(request: HttpRequest, school_slug: str) -> HttpResponse:
         if done:
             messages.success(request, "Настройки журнала сохранены.")
             return redirect("school:journal-settings", school_slug=school.slug)
-    return render(request, "journal/control/settings.html", {"school": school, "form": form, "history": settings_history(school)})
+    from .views_settings import settings_context  # the work types section (R-J03)
+
+    return render(request, "journal/control/settings.html", {"school": school, "form": form, "history": settings_history(school),
+                                                             **settings_context(school)})
