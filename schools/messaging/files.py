@@ -15,6 +15,11 @@ from core.errors import ValidationFailed
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
+# All the files of one message together. The ingress takes at most 20 MiB per request
+# (helm/values.yaml, nginx.ingress.kubernetes.io/proxy-body-size: 20m): 19 MiB of files leaves
+# room for the text and the multipart envelope, so a message over it gets this Russian refusal
+# from the application instead of the proxy's bare «413 Request Entity Too Large».
+MAX_MESSAGE_BYTES = 19 * 1024 * 1024
 MAX_NAME = 150
 
 # Programs and scripts: refused by name even when the content looks harmless.
@@ -160,7 +165,18 @@ def check_file(upload: Any, *, field: str = "attachments") -> CheckedFile:
 
 
 def check_files(uploads: list[Any]) -> list[CheckedFile]:
+    """The files of one message: at most MAX_FILES, each checked by `check_file`, and together at
+    most MAX_MESSAGE_BYTES (checked first: nothing is read from a request that is too large)."""
     if len(uploads) > MAX_FILES:
         msg = f"Не больше {MAX_FILES} файлов в одном сообщении."
         raise ValidationFailed(msg, code="attachment_count", fields={"attachments": [msg]})
+    total = sum(int(getattr(u, "size", 0) or 0) for u in uploads)
+    if total > MAX_MESSAGE_BYTES:
+        msg = (f"Файлы одного сообщения вместе больше {MAX_MESSAGE_BYTES // (1024 * 1024)} МБ "
+               f"({_megabytes(total)} МБ); отправьте часть файлов отдельным сообщением.")
+        raise ValidationFailed(msg, code="attachments_too_large", fields={"attachments": [msg]})
     return [check_file(u) for u in uploads]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".replace(".", ",")
