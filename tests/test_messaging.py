@@ -333,7 +333,7 @@ def test_allowed_files_are_stored_per_school_and_served_only_to_participants(mw:
 
 def test_read_marks_move_when_the_conversation_is_opened(mw: MW, as_: Any) -> None:
     """R-D06: read marks — the author sees "доставлено" until the reader opens the conversation."""
-    conv = write(mw, mw.teacher, [mw.parent, mw.parent2], "Собрание в четверг")
+    conv = write(mw, mw.teacher, [mw.parent, mw.ct], "Собрание в четверг")  # two families would be two conversations
     assert selectors.unread_count(mw.parent.pk) == 1
     assert selectors.unread_count(mw.teacher.pk) == 0  # one's own message is not unread
     view = selectors.conversation_view(conv, mw.teacher.pk)
@@ -341,7 +341,7 @@ def test_read_marks_move_when_the_conversation_is_opened(mw: MW, as_: Any) -> No
     as_(mw.parent).get(mw.url(f"{conv.pk}/"))
     assert selectors.unread_count(mw.parent.pk) == 0
     assert selectors.conversation_view(conv, mw.teacher.pk).rows[0].read_label == "прочитали 1 из 2"
-    as_(mw.parent2).get(mw.url(f"{conv.pk}/"))
+    as_(mw.ct).get(mw.url(f"{conv.pk}/"))
     assert selectors.conversation_view(conv, mw.teacher.pk).rows[0].read_label == "прочитано"
     assert not services.mark_read(fresh(mw.parent), mw.school, conv)  # nothing new: no write, no audit
 

@@ -113,6 +113,13 @@ class MsgSentOut(serializers.Serializer):
     message_id = serializers.IntegerField()
 
 
+class MsgStartedOut(MsgSentOut):
+    conversation_ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Все созданные переписки: сообщение нескольким семьям, которым школа не разрешает переписку между "
+                  "родителями, уходит каждой семье отдельной перепиской (conversation_id — первая из них)")
+
+
 class MsgReadOut(serializers.Serializer):
     changed = serializers.BooleanField()
 
@@ -172,6 +179,8 @@ class MsgResolveIn(serializers.Serializer):
 class MsgUnreadOut(serializers.Serializer):
     messages = serializers.IntegerField()
     announcements = serializers.IntegerField()
+    open_reports = serializers.IntegerField(allow_null=True, help_text="Открытые жалобы на сообщения; только для администрации, "
+                                                                       "у остальных null")
 
 
 def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -208,14 +217,15 @@ class ConversationListView(APIView):
         return Response(MsgConversationRowOut(rows, many=True).data)
 
     @extend_schema(tags=TAGS, summary="Начать переписку", request={"application/json": MsgStartIn, "multipart/form-data": MsgStartIn},
-                   responses={201: MsgSentOut})
+                   responses={201: MsgStartedOut})
     def post(self, request: Request, school_slug: str) -> Response:
         school, _, _ = access_messaging(request)
         v = _valid(MsgStartIn, _data(request))
-        conversation = services.start_conversation(request.user, school, recipient_ids=v["recipients"], subject=v["subject"],  # type: ignore[arg-type]
-                                                   body=v["body"], files=v["attachments"])
-        message_id = conversation.messages.order_by("-pk").values_list("pk", flat=True).first()
-        return Response({"conversation_id": conversation.pk, "message_id": message_id}, status=status.HTTP_201_CREATED)
+        started = services.start_conversations(request.user, school, recipient_ids=v["recipients"], subject=v["subject"],  # type: ignore[arg-type]
+                                               body=v["body"], files=v["attachments"])
+        message_id = started[0].messages.order_by("-pk").values_list("pk", flat=True).first()
+        return Response({"conversation_id": started[0].pk, "message_id": message_id, "conversation_ids": [c.pk for c in started]},
+                        status=status.HTTP_201_CREATED)
 
 
 class ConversationDetailView(APIView):
@@ -262,9 +272,10 @@ class RecipientsView(APIView):
 class UnreadView(APIView):
     @extend_schema(tags=TAGS, summary="Сколько непрочитанных сообщений и объявлений", responses=MsgUnreadOut)
     def get(self, request: Request, school_slug: str) -> Response:
-        school, access, _ = access_messaging(request)
+        school, access, roles = access_messaging(request)
         return Response({"messages": selectors.unread_count(me(request)),
-                         "announcements": selectors.unread_announcements(request.user, access, school)})  # type: ignore[arg-type]
+                         "announcements": selectors.unread_announcements(request.user, access, school),  # type: ignore[arg-type]
+                         "open_reports": selectors.open_report_count() if rules.is_admin(roles) else None})
 
 
 class ReportMessageView(APIView):

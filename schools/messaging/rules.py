@@ -7,6 +7,9 @@
 - A student writes to their teachers, their class teacher and the administration
   (002 §4.5: students "ведут переписку с классным руководителем, педагогами и администрацией").
 - Anyone in a conversation may answer in it: a parent answers the secretary who wrote to them.
+  Families are kept apart (see `families_of` and services.start_conversations): a conversation
+  holds one family unless the school allows parents to write to parents, and a family member does
+  not answer in a conversation that holds another family when that is not allowed.
 
 Every circle is computed in a constant number of queries, whatever the size of the school."""
 
@@ -150,3 +153,56 @@ def refused(circle: Circle, school: School, person_ids: Iterable[int]) -> list[i
     wanted = set(person_ids)
     members = current_member_ids(school, wanted)
     return sorted(pid for pid in wanted if not (circle.permits(pid) and pid in members))
+
+
+@dataclass
+class Families:
+    """The people of a message split by who they are: `staff` (a current staff role here, whatever
+    else they are) and `groups`, each one family — parents and students linked by the
+    guardianships of this school, two parents of one child together. Groups in the order of
+    their smallest person id; people holding no current role here are in neither."""
+
+    staff: list[int]
+    groups: list[list[int]]
+    students: set[int] = field(default_factory=set)  # the students among the families' people
+
+
+def families_of(school: School, person_ids: Iterable[int]) -> Families:
+    """Splits `person_ids` into staff and families. Two queries (their roles, their guardianships)."""
+    from roster.models import Guardianship
+
+    ids = sorted(set(person_ids))
+    roles: dict[int, set[str]] = {}
+    for pid, role in Membership.objects.current().filter(school=school, person_id__in=ids).values_list("person_id", "role"):
+        roles.setdefault(pid, set()).add(role)
+    staff = [pid for pid in ids if is_staff(roles.get(pid, set()))]
+    # People without a current role here (a teacher who left) read nothing more: in no group.
+    family = [pid for pid in ids if pid in roles and not is_staff(roles[pid])]
+    students = {pid for pid in family if Role.STUDENT in roles[pid]}
+    # Union-find over parent–child links; a child outside the message still joins its two parents.
+    root: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        root.setdefault(x, x)
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+
+    if family:
+        links = Guardianship.objects.filter(Q(parent_id__in=family) | Q(student_id__in=family)).values_list("parent_id", "student_id")
+        for parent_id, student_id in links:
+            a, b = find(parent_id), find(student_id)
+            if a != b:
+                root[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for pid in family:
+        groups.setdefault(find(pid), []).append(pid)
+    return Families(staff=staff, groups=sorted(groups.values(), key=min), students=students)
+
+
+def families_may_share(families: Families, parents_may_write_parents: bool) -> bool:
+    """Whether these families may be in one conversation (R-D06): one family always; several only
+    where the school allows parents to write to parents, and never with a student among them
+    (students write to their teachers and the administration, 002 §4.5)."""
+    return len(families.groups) <= 1 or (parents_may_write_parents and not families.students)

@@ -245,6 +245,11 @@ def report_rows(*, open_only: bool = False, limit: int = 100) -> list[ReportRow]
                       resolved_by=persons.get(r.resolved_by_id) if r.resolved_by_id else None) for r in items]
 
 
+def open_report_count() -> int:
+    """Reports the administration has not closed yet: the count on its tab. One query."""
+    return AbuseReport.objects.filter(resolved_at__isnull=True).count()
+
+
 def attachment_reported(attachment: Attachment) -> bool:
     return AbuseReport.objects.filter(message_id=attachment.message_id).exists()
 

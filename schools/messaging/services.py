@@ -77,27 +77,61 @@ def _save_files(message: Message, files: Sequence[CheckedFile]) -> list[Attachme
     return saved
 
 
-def _add_message(actor: Person, school: School, conversation: Conversation, body: str, files: Sequence[CheckedFile]) -> Message:
+def _add_message(actor: Person, school: School, conversation: Conversation, body: str, files: Sequence[CheckedFile], *,
+                 stored: Sequence[Attachment] = (), audit: bool = True) -> tuple[Message, list[int], list[Attachment]]:
+    """The message, its files (`stored`: the same files already saved for a sibling message of one
+    send, reused by name rather than stored again), the conversation's time and the author's read
+    mark; audited unless the caller audits the whole send. Returns the message, its recipients and
+    its attachments."""
     now = timezone.now()
     message = Message.objects.create(conversation=conversation, author=actor, body=body, created_at=now)
-    attachments = _save_files(message, files)
+    if stored:
+        attachments = Attachment.objects.bulk_create([Attachment(message=message, file=a.file.name, name=a.name, content_type=a.content_type,
+                                                                 size=a.size) for a in stored])
+    else:
+        attachments = _save_files(message, files)
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
     # Writing is reading: the author has seen everything up to their own message.
     Participant.objects.filter(conversation=conversation, person=actor).update(last_read_at=now)
     recipients = sorted(set(Participant.objects.filter(conversation=conversation).exclude(person=actor)
                             .values_list("person_id", flat=True)))
-    record(actor=actor, action="messaging.message_sent", school=school, object_type="messaging.message", object_id=str(message.pk),
-           object_repr=f"Сообщение в переписке {conversation.pk}",
-           after={"conversation": conversation.pk, "recipients": recipients, "length": len(body),
-                  "attachments": [{"id": a.pk, "type": a.content_type, "size": a.size} for a in attachments]})
+    if audit:
+        record(actor=actor, action="messaging.message_sent", school=school, object_type="messaging.message", object_id=str(message.pk),
+               object_repr=f"Сообщение в переписке {conversation.pk}",
+               after={"conversation": conversation.pk, "recipients": recipients, "length": len(body),
+                      "attachments": _files_meta(attachments)})
     _send_after_commit(school, signals.message_sent, Message, conversation_id=conversation.pk, message_id=message.pk,
                        author_id=actor.pk, recipient_ids=recipients)
-    return message
+    return message, recipients, attachments
 
 
-def start_conversation(actor: Person, school: School, *, recipient_ids: Sequence[int], subject: str, body: str,
-                       files: Sequence[Any] = ()) -> Conversation:
-    """A new conversation with one or more people of the actor's circle (R-D06)."""
+def _files_meta(attachments: Sequence[Attachment]) -> list[dict[str, Any]]:
+    return [{"id": a.pk, "type": a.content_type, "size": a.size} for a in attachments]
+
+
+def _new_conversation(actor: Person, subject: str, people: Sequence[int]) -> Conversation:
+    now = timezone.now()
+    conversation = Conversation.objects.create(subject=subject, created_by=actor, created_at=now, last_message_at=now)
+    Participant.objects.bulk_create([Participant(conversation=conversation, person_id=pid, joined_at=now) for pid in [actor.pk, *people]])
+    return conversation
+
+
+def start_conversations(actor: Person, school: School, *, recipient_ids: Sequence[int], subject: str, body: str,
+                        files: Sequence[Any] = ()) -> list[Conversation]:
+    """A new conversation with one or more people of the actor's circle (R-D06) — or one per family.
+
+    Families are kept apart (R-D06; 002 §4.4–4.5: parents and students correspond with the class
+    teacher, the teachers and the administration, not with each other unless the school allows
+    parents to write to parents). When the people addressed belong to several families and they
+    may not share a conversation (rules.families_may_share: the school's setting is off, or a
+    student is among them), the message becomes one conversation per family: the author, the
+    staff addressed and that family's people, with the same subject, text and files (the files
+    stored once). No family sees another's names, and each answers the author on its own.
+
+    It is one send: a single audit record `messaging.conversation_started` lists every conversation
+    with its participants, its message and the files. An announcement was the other choice and is
+    not taken: it cannot be answered, while the seeds ask for correspondence (002 §4.4 «ведут
+    переписку»), and it goes to a whole class or school, not to the families chosen."""
     ensure_writable(school)
     _roles(actor, school)
     wanted = sorted({int(pid) for pid in recipient_ids} - {actor.pk})
@@ -115,26 +149,57 @@ def start_conversation(actor: Person, school: School, *, recipient_ids: Sequence
     subject = (subject or "").strip()[:200]
     text = _body(body)
     checked = check_files(list(files))
+    families = rules.families_of(school, wanted) if len(wanted) > 1 else None
+    if families is None or rules.families_may_share(families, MessagingSettings.current().parents_may_write_parents):
+        with transaction.atomic():
+            conversation = _new_conversation(actor, subject, wanted)
+            record(actor=actor, action="messaging.conversation_started", school=school, obj=conversation,
+                   object_repr=f"Переписка {conversation.pk}", after={"participants": [actor.pk, *wanted], "has_subject": bool(subject)})
+            _add_message(actor, school, conversation, text, checked)
+        return [conversation]
     with transaction.atomic():
-        now = timezone.now()
-        conversation = Conversation.objects.create(subject=subject, created_by=actor, created_at=now, last_message_at=now)
-        Participant.objects.bulk_create([Participant(conversation=conversation, person_id=pid, joined_at=now) for pid in [actor.pk, *wanted]])
-        record(actor=actor, action="messaging.conversation_started", school=school, obj=conversation,
-               object_repr=f"Переписка {conversation.pk}", after={"participants": [actor.pk, *wanted], "has_subject": bool(subject)})
-        _add_message(actor, school, conversation, text, checked)
-    return conversation
+        conversations: list[Conversation] = []
+        sent: list[dict[str, Any]] = []
+        stored: list[Attachment] = []
+        for group in families.groups:
+            people = sorted({*families.staff, *group})
+            conversation = _new_conversation(actor, subject, people)
+            message, recipients, attachments = _add_message(actor, school, conversation, text, checked, stored=stored, audit=False)
+            stored = stored or attachments
+            conversations.append(conversation)
+            sent.append({"conversation": conversation.pk, "participants": [actor.pk, *people], "message": message.pk,
+                         "recipients": recipients})
+        record(actor=actor, action="messaging.conversation_started", school=school, obj=conversations[0],
+               object_repr=f"Отдельные переписки с семьями: {len(conversations)}",
+               after={"split_by_family": True, "conversations": sent, "has_subject": bool(subject), "length": len(text),
+                      "attachments": _files_meta(stored)})
+    return conversations
+
+
+def start_conversation(actor: Person, school: School, *, recipient_ids: Sequence[int], subject: str, body: str,
+                       files: Sequence[Any] = ()) -> Conversation:
+    """`start_conversations` for a caller that shows one conversation: the first of them."""
+    return start_conversations(actor, school, recipient_ids=recipient_ids, subject=subject, body=body, files=files)[0]
 
 
 def send_message(actor: Person, school: School, conversation: Conversation, *, body: str, files: Sequence[Any] = ()) -> Message:
-    """An answer in a conversation: every participant may write in it."""
+    """An answer in a conversation: every participant may write in it — except a parent or a
+    student in a conversation that also holds another family where families may not share one
+    (one started before the split, or while the school allowed parents to write to parents)."""
     ensure_writable(school)
-    _roles(actor, school)
+    roles = _roles(actor, school)
     if not selectors.is_participant(actor.pk, conversation.pk):
         raise PermissionDenied("Вы не участвуете в этой переписке.")
+    if not rules.is_staff(roles):
+        others = Participant.objects.filter(conversation=conversation).exclude(person=actor).values_list("person_id", flat=True)
+        families = rules.families_of(school, [actor.pk, *others])
+        if not rules.families_may_share(families, MessagingSettings.current().parents_may_write_parents):
+            raise PermissionDenied("В этой переписке участвуют другие семьи, а школа не разрешает родителям писать друг другу. "
+                                   "Напишите учителю или администрации отдельным сообщением.", code="families_apart")
     text = _body(body)
     checked = check_files(list(files))
     with transaction.atomic():
-        return _add_message(actor, school, conversation, text, checked)
+        return _add_message(actor, school, conversation, text, checked)[0]
 
 
 def mark_read(actor: Person, school: School, conversation: Conversation) -> bool:
@@ -245,7 +310,11 @@ def mark_announcements_read(actor: Person, school: School, announcements: Sequen
 # --- abuse reports ------------------------------------------------------------------------------------
 
 def report_abuse(actor: Person, school: School, message: Message, *, reason: str = "") -> AbuseReport:
-    """A participant sends a message to the school administration as abusive; the reporter is kept."""
+    """A participant sends a message to the school administration as abusive; the reporter is kept.
+    The administration is told at once: a notice for each of its people (in the platform, and by
+    the channels they receive on), written in the report's own transaction so that it exists
+    exactly when the report does, and the open reports are counted on their «Жалобы и настройки»
+    tab until each is closed (`resolve_report`)."""
     ensure_writable(school)
     _roles(actor, school)
     if not selectors.is_participant(actor.pk, message.conversation_id):
@@ -253,18 +322,41 @@ def report_abuse(actor: Person, school: School, message: Message, *, reason: str
     if message.author_id == actor.pk:
         raise ValidationFailed("На своё сообщение пожаловаться нельзя.", code="own_message")
     reason = (reason or "").strip()[:500]
+    admins = sorted(selectors.admin_ids(school))
     try:
         with transaction.atomic():
             report = AbuseReport.objects.create(message=message, reporter=actor, reason=reason)
+            told = _tell_administration(school, report, [pid for pid in admins if pid != actor.pk])
             record(actor=actor, action="messaging.abuse_reported", school=school, obj=report, object_repr=f"Жалоба {report.pk}",
                    after={"message": message.pk, "conversation": message.conversation_id, "author": message.author_id,
-                          "reporter": actor.pk, "has_reason": bool(reason)})
+                          "reporter": actor.pk, "has_reason": bool(reason), "administration_told": told})
     except IntegrityError:
         raise Conflict("Вы уже сообщили администрации об этом сообщении.", code="already_reported") from None
-    admins = sorted(selectors.admin_ids(school))
     _send_after_commit(school, signals.abuse_reported, AbuseReport, report_id=report.pk, message_id=message.pk,
                        reporter_id=actor.pk, admin_ids=admins)
     return report
+
+
+def _tell_administration(school: School, report: AbuseReport, admin_ids: list[int]) -> list[int]:
+    """Notices of a new report to the school administration through notify's outbox (the public
+    Draft/enqueue the family notices use), one per person, keyed by the report so a second call
+    adds none. Neither the message's text nor anybody's name: only where to look. The sender is
+    nudged after the commit. Returns who was told."""
+    from notify.models import NoticeKind
+    from notify.outbox import Draft, enqueue, kick_sender
+    from notify.summary import site_url
+
+    if not admin_ids:
+        return []
+    title = f"Жалоба на сообщение ({school.short_name})"
+    body = (f"Участник переписки в {school.short_name} пожаловался администрации на сообщение. "
+            f"Рассмотрите жалобу и закройте её: {site_url()}/s/{school.slug}/messages/reports/")
+    payload = {"school": school.slug, "report": report.pk, "what": "abuse_report"}
+    key = f"{school.schema_name}:abuse_report:{report.pk}"
+    enqueue([Draft(recipient_id=pid, kind=NoticeKind.MESSAGE, key=key, title=title, body=body, payload=payload,
+                   school_schema=school.schema_name) for pid in admin_ids])
+    transaction.on_commit(kick_sender)
+    return admin_ids
 
 
 def require_admin(actor: Person, school: School) -> None:

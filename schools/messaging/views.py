@@ -26,7 +26,7 @@ from .access import (
     access_reports,
     me,
 )
-from .files import ALLOWED_TEXT, MAX_FILE_BYTES, MAX_FILES
+from .files import ALLOWED_TEXT, MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES
 from .models import Audience, MessagingSettings
 
 INBOX_PAGE = 50
@@ -54,10 +54,13 @@ def _flash_result(request: HttpRequest, action: Callable[[], Any], success: str)
 
 def _tabs(request: HttpRequest, school: Any, access: Any, roles: set[str], active: str) -> dict[str, Any]:
     person: Any = request.user
+    is_admin = rules.is_admin(roles)
     return {
-        "school": school, "active": active, "is_admin": rules.is_admin(roles),
+        "school": school, "active": active, "is_admin": is_admin,
+        "open_reports": selectors.open_report_count() if is_admin else 0,
         "unread_announcements": selectors.unread_announcements(person, access, school),
-        "files_hint": f"{ALLOWED_TEXT}; до {MAX_FILES} файлов, каждый до {MAX_FILE_BYTES // (1024 * 1024)} МБ",
+        "files_hint": f"{ALLOWED_TEXT}; до {MAX_FILES} файлов, каждый до {MAX_FILE_BYTES // (1024 * 1024)} МБ, "
+                      f"вместе до {MAX_MESSAGE_BYTES // (1024 * 1024)} МБ",
     }
 
 
@@ -86,15 +89,19 @@ def new_conversation(request: HttpRequest, school_slug: str) -> HttpResponse:
     if request.method == "POST":
         data = {"subject": request.POST.get("subject", ""), "body": request.POST.get("body", "")}
         try:
-            conversation = services.start_conversation(person, school, recipient_ids=sorted(chosen), subject=data["subject"],
-                                                       body=data["body"], files=request.FILES.getlist("attachments"))
+            started = services.start_conversations(person, school, recipient_ids=sorted(chosen), subject=data["subject"],
+                                                   body=data["body"], files=request.FILES.getlist("attachments"))
         except PermissionDenied:
             raise
         except DomainError as exc:
             error = exc.message
         else:
+            if len(started) > 1:
+                flash.success(request, f"Сообщение отправлено каждой семье отдельно: переписок {len(started)}. "
+                                       "Семьи не видят друг друга и отвечают вам каждая в своей переписке.")
+                return redirect("school:messaging-inbox", school_slug=school.slug)
             flash.success(request, "Сообщение отправлено.")
-            return redirect("school:messaging-conversation", school_slug=school.slug, conversation_id=conversation.pk)
+            return redirect("school:messaging-conversation", school_slug=school.slug, conversation_id=started[0].pk)
     found = selectors.candidates(circle, school, q=q, class_id=class_id)
     found_ids = {c.person.pk for c in found}
     extra = [selectors.Candidate(person=p, reasons=[]) for p in selectors.people(chosen - found_ids).values()]
@@ -109,6 +116,7 @@ def new_conversation(request: HttpRequest, school_slug: str) -> HttpResponse:
         **_tabs(request, school, access, roles, "new"),
         "candidates": extra + found, "chosen": chosen, "q": q, "class_id": class_id, "classes": classes,
         "everyone": circle.everyone, "error": error, "data": data,
+        "families_together": circle.everyone and MessagingSettings.current().parents_may_write_parents,
     })
 
 
