@@ -393,7 +393,7 @@ def test_deputy_sees_who_is_short_per_class_subject_period(w: W) -> None:
 def test_lessons_without_topic_homework_and_late_entries_with_filters(w: W, make_person: Any) -> None:
     """R-J05: the deputy sees recorded lessons without a topic or homework and entries made after the
     lesson's day, for a date range, filtered by teacher and class."""
-    lesson(w, D(2026, 11, 23), 1, topic="Есть тема", homework="Есть ДЗ")
+    lesson(w, D(2026, 11, 23), 1, topic="Есть тема", homework="Есть ДЗ", attendance_taken_at=dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC))
     lesson(w, D(2026, 11, 23), 2, topic="", homework="№ 1")
     lesson(w, D(2026, 11, 24), 1, topic="Тема", homework="ДЗ", entered_late=True)
     other_cls = make_class(6, "Б")

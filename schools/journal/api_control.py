@@ -25,9 +25,9 @@ from core.access import access_school
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from schoolyear.selectors import current_year
 
-from . import activities, ktp, ktp_import, notebook, period_marks, rules, selectors, services
+from . import activities, ktp, ktp_import, notebook, period_marks, rules, selectors, services, timeliness
 from .ktp import TopicData
-from .models import ChangeRequestStatus, FinalKind, JournalSettings, NotebookEntry, Work
+from .models import ChangeRequestStatus, FinalKind, JournalSettings, Lesson, NotebookEntry, Work
 from .views_control import (
     absence_rows,
     access_change_request,
@@ -311,18 +311,28 @@ class ShortView(APIView):
 
 
 class CtlLessonCheckOut(serializers.Serializer):
-    lesson_id = serializers.IntegerField(source="lesson.pk")
-    date = serializers.DateField(source="lesson.date")
-    lesson_number = serializers.IntegerField(source="lesson.lesson_number")
-    class_id = serializers.IntegerField(source="lesson.school_class_id")
-    class_name = serializers.CharField(source="lesson.school_class.name")
-    subject_name = serializers.CharField(source="lesson.subject.name")
-    teacher = CtlPersonOut(source="lesson.teacher")
+    lesson_id = serializers.IntegerField(source="lesson.pk", allow_null=True, help_text="Запись урока; null — урок расписания не записан")
+    date = serializers.DateField()
+    lesson_number = serializers.IntegerField()
+    class_id = serializers.IntegerField(source="school_class.pk")
+    class_name = serializers.CharField(source="school_class.name")
+    subject_id = serializers.IntegerField(source="subject.pk")
+    subject_name = serializers.CharField(source="subject.name")
+    subgroup_id = serializers.IntegerField(source="subgroup.pk", allow_null=True)
+    subgroup_name = serializers.CharField(source="subgroup.name", allow_null=True)
+    teacher = CtlPersonOut(allow_null=True)
+    in_timetable = serializers.BooleanField(help_text="Урок есть в расписании (с заменами); false — записан вне расписания")
+    attendance_taken = serializers.BooleanField(help_text="Посещаемость отмечена (хотя бы «все присутствуют»)")
+    entered_late = serializers.BooleanField(help_text="Запись урока впервые сохранена не в день урока")
+    late_attendance = serializers.BooleanField(help_text="Посещаемость внесена не в день урока")
+    late_marks = serializers.IntegerField(help_text="Отметок внесено не в день урока (кроме отметок из других организаций)")
+    control_without_marks = serializers.IntegerField(help_text="Присутствовавших без отметки за контрольную работу")
     problems = serializers.ListField(child=serializers.CharField())
 
 
 class LessonsCheckView(APIView):
-    @extend_schema(summary="Уроки без темы или домашнего задания и записи, внесённые не в день урока (R-J05)",
+    @extend_schema(summary="Незаполненные уроки (R-J05): уроки расписания без записи, без темы, домашнего задания или "
+                           "посещаемости, контрольные без отметок, записи, посещаемость и отметки, внесённые не в день урока",
                    parameters=[OpenApiParameter("start", str, description="ГГГГ-ММ-ДД, по умолчанию 30 дней назад"),
                                OpenApiParameter("end", str), OpenApiParameter("teacher", int), OpenApiParameter("class", int)],
                    responses=CtlLessonCheckOut(many=True))
@@ -333,6 +343,28 @@ class LessonsCheckView(APIView):
         teacher = int(q["teacher"]) if str(q.get("teacher", "")).isdigit() else None
         school_class = int(q["class"]) if str(q.get("class", "")).isdigit() else None
         return Response(CtlLessonCheckOut(lessons_to_check(start, end, teacher_id=teacher, class_id=school_class), many=True).data)
+
+
+class CtlAttendanceTakenOut(serializers.Serializer):
+    lesson_id = serializers.IntegerField(source="pk")
+    attendance_taken_at = serializers.DateTimeField(help_text="Когда посещаемость урока впервые отмечена")
+    late = serializers.SerializerMethodField(help_text="Отмечена не в день урока (R-J05)")
+
+    def get_late(self, obj: Any) -> bool:
+        from django.utils import timezone
+
+        return bool(obj.attendance_taken_at and timezone.localdate(obj.attendance_taken_at) > obj.date)
+
+
+class AttendanceTakenView(APIView):
+    @extend_schema(summary="«Все присутствуют»: посещаемость урока отмечена (отсутствующие, если есть, уже внесены), R-J05",
+                   request=None, responses=CtlAttendanceTakenOut)
+    def post(self, request: Request, school_slug: str, lesson_id: int) -> Response:
+        school, _ = access_school(request, Perm.JOURNAL_WRITE)
+        lesson = Lesson.objects.select_related("school_class__year", "subject", "subgroup").filter(pk=lesson_id).first()
+        if lesson is None:
+            raise NotFound("Урок не найден.")
+        return Response(CtlAttendanceTakenOut(timeliness.confirm_attendance(actor_of(request), school, lesson)).data)
 
 
 class CtlAbsenceOut(serializers.Serializer):
@@ -371,6 +403,9 @@ class CtlKtpStatusOut(serializers.Serializer):
     lessons_given = serializers.IntegerField(source="progress.lessons_given")
     hours_share = serializers.IntegerField(source="progress.hours_share")
     missed = serializers.IntegerField()
+    subgroup_id = serializers.IntegerField(source="subgroup.pk", allow_null=True,
+                                           help_text="Группа предмета, который ведётся по группам (её план или план класса)")
+    subgroup_name = serializers.CharField(source="subgroup.name", allow_null=True)
 
 
 class KtpStatusView(APIView):

@@ -77,6 +77,9 @@ class Lesson(models.Model):
     homework = models.TextField("домашнее задание", blank=True)
     # R-J05: entries are made on the day of the lesson; later first entries are marked late.
     entered_late = models.BooleanField(default=False)
+    # R-J05: when the teacher first took the attendance of this lesson (even «все присутствуют»: presence
+    # is the absence of a row, so without this a lesson whose attendance was never taken looks complete).
+    attendance_taken_at = models.DateTimeField("посещаемость отмечена", null=True, blank=True)
     version = models.PositiveIntegerField(default=1)  # optimistic concurrency: stale saves are refused
     created_by = PersonFK()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 
@@ -55,10 +56,23 @@ def parse_mark(raw: object) -> tuple[str, int | None]:
     )
 
 
-def ensure_marks_allowed(grade: int) -> None:
-    """001 §3.2 (R-J04): in the first grade no marks are given at all."""
+def no_marks_reason(grade: int, subject: Any = None) -> str:
+    """Why no marks may be given in this journal, or "" when they may: the first grade (001 §3.2,
+    R-J04) and extracurricular subjects (внеурочная деятельность, 002 §3.1, R-J15) have none."""
     if grade == 1:
-        raise ValidationFailed("В 1 классе отметки не ставятся: ведётся только учёт посещаемости и тем уроков.", code="grade_one_no_marks")
+        return "В 1 классе отметки не ставятся: ведётся только учёт посещаемости и тем уроков."
+    if subject is not None and getattr(subject, "is_extracurricular", False):
+        return (f"«{subject.name}» — внеурочная деятельность: отметки не ставятся, "
+                "ведётся только учёт посещаемости и тем занятий.")
+    return ""
+
+
+def ensure_marks_allowed(grade: int, subject: Any = None) -> None:
+    """001 §3.2 (R-J04): in the first grade no marks are given at all; nor in an extracurricular
+    subject (R-J15), whatever the grade: no mark and no column of marked work."""
+    reason = no_marks_reason(grade, subject)
+    if reason:
+        raise ValidationFailed(reason, code="grade_one_no_marks" if grade == 1 else "extracurricular_no_marks")
 
 
 def min_marks_required(hours_per_week: float) -> int:

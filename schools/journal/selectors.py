@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import CharField, Count, Q, Value
+from django.db.models.functions import Concat
 
 from accounts.models import Person
-from curriculum.models import CurriculumLine
+from curriculum.models import CurriculumLine, CurriculumPart
 from roster.models import Enrolment, SchoolClass, SubgroupMember
 
 from .models import (
@@ -183,23 +185,151 @@ def journal_grid(school_class: SchoolClass, subject_id: int, start: dt.date, end
                 min_marks=needed, hours_per_week=hours, members=dict(members))
 
 
-def lessons_without_entries(start: dt.date, end: dt.date, *, teacher_id: int | None = None) -> list[dict[str, Any]]:
-    """R-J05: recorded lessons missing a topic or homework, and late entries, for the deputy."""
-    qs = Lesson.objects.filter(date__gte=start, date__lte=end).select_related("school_class", "subject", "teacher")
-    if teacher_id:
-        qs = qs.filter(teacher_id=teacher_id)
-    result = []
-    for lesson in qs.order_by("date", "school_class__grade", "school_class__letter", "lesson_number"):
-        problems = []
-        if not lesson.topic:
-            problems.append("нет темы")
-        if not lesson.homework:
-            problems.append("нет домашнего задания")
-        if lesson.entered_late:
-            problems.append("внесён не в день урока")
-        if problems:
-            result.append({"lesson": lesson, "problems": problems})
-    return result
+@dataclass
+class CheckRow:
+    """One lesson for the deputy's control of timeliness (R-J05; 003 §2.1–2.2, 004 §VIII): a lesson of
+    the timetable (substitutions, days off and holidays applied) or a recorded one, with what is
+    missing and what was entered after the lesson's day."""
+
+    date: dt.date
+    lesson_number: int
+    school_class: SchoolClass
+    subject: Any  # curriculum.Subject
+    subgroup: Any  # roster.Subgroup or None
+    teacher: Person | None
+    lesson: Lesson | None  # None: the timetable's lesson was never recorded
+    in_timetable: bool
+    problems: list[str] = field(default_factory=list)
+    attendance_taken: bool = False
+    entered_late: bool = False  # the record itself was first saved after the lesson's day
+    late_attendance: bool = False  # attendance taken (or an absence entered) after the lesson's day
+    late_marks: int = 0  # marks entered after the lesson's day (marks from elsewhere, R-J09, excepted)
+    control_without_marks: int = 0  # students present at a control work without its mark
+
+
+NOT_RECORDED = "урок не записан в журнал (нет темы, посещаемости, домашнего задания)"
+
+
+def lessons_to_check(start: dt.date, end: dt.date, *, teacher_id: int | None = None, class_id: int | None = None,
+                     now: dt.datetime | None = None) -> list[CheckRow]:
+    """R-J05: the lessons between the dates that miss something or were filled in late, for the
+    deputy: lessons of the timetable with no record at all (a lesson of today only once it has
+    ended), records without a topic or homework, lessons whose attendance was never taken (not even
+    «все присутствуют»), control works without a mark or an absence for every student present, and
+    records, attendance and marks entered after the lesson's day (from their own timestamps).
+    A fixed number of queries whatever the number of classes, lessons and marks (two more per
+    school year the dates cross)."""
+    from django.db.models import Exists, IntegerField, OuterRef, Subquery
+    from django.utils import timezone
+
+    from schoolyear.calendar_service import SchoolCalendar
+    from schoolyear.models import AcademicYear
+    from timetable.selectors import _lessons
+
+    from . import rules
+
+    today = rules.today()
+    now = timezone.localtime(now)
+    slots: list[Any] = []
+    last = min(end, today)
+    if start <= last:
+        for year in AcademicYear.objects.filter(starts_on__lte=last, ends_on__gte=start).order_by("starts_on"):
+            first, final = max(start, year.starts_on), min(last, year.ends_on)
+            days = [first + dt.timedelta(days=n) for n in range((final - first).days + 1)]
+            for day, items in _lessons(days, SchoolCalendar.for_year(year), teacher_id, class_id).items():
+                slots.extend(s for s in items if day < today or s.ends_at is None or s.ends_at <= now.time())
+    late_marks = (Mark.objects.filter(work__lesson=OuterRef("pk"), source_document="", created_at__date__gt=OuterRef("date"))
+                  .order_by().values("work__lesson").annotate(n=Count("pk")).values("n")[:1])
+    qs = Lesson.objects.filter(date__gte=start, date__lte=end)
+    if class_id is not None:
+        qs = qs.filter(school_class_id=class_id)
+    if teacher_id is not None:
+        # Their own records, and the records of the lessons the timetable gives them (whoever saved them).
+        qs = qs.filter(Q(teacher_id=teacher_id) | Q(school_class_id__in={s.school_class.pk for s in slots}))
+    records = list(qs.select_related("school_class", "subject", "subgroup", "teacher").defer("done").annotate(
+        j_attendance=Exists(Attendance.objects.filter(lesson=OuterRef("pk"))),
+        j_late_attendance=Exists(Attendance.objects.filter(lesson=OuterRef("pk"), created_at__date__gt=OuterRef("date"))),
+        j_late_marks=Subquery(late_marks, output_field=IntegerField()),
+    ))
+    by_slot = {(r.school_class_id, r.subgroup_id, r.subject_id, r.date, r.lesson_number): r for r in records}
+    rows: list[CheckRow] = []
+    for s in slots:
+        record = by_slot.pop((s.school_class.pk, s.subgroup.pk if s.subgroup else None, s.subject.pk, s.date, s.lesson_number), None)
+        rows.append(CheckRow(s.date, s.lesson_number, s.school_class, s.subject, s.subgroup, record.teacher if record else s.teacher,
+                             record, True))
+    for r in by_slot.values():
+        if teacher_id is None or r.teacher_id == teacher_id:
+            rows.append(CheckRow(r.date, r.lesson_number, r.school_class, r.subject, r.subgroup, r.teacher, r, False))
+    unmarked = _control_without_marks(records, start, end)
+    for row in rows:
+        _check(row, unmarked)
+    rows = [r for r in rows if r.problems]
+    rows.sort(key=lambda r: (r.date, r.school_class.grade, r.school_class.letter, r.lesson_number,
+                             r.subgroup.name if r.subgroup else "", r.subject.name))
+    return rows
+
+
+def _check(row: CheckRow, unmarked: dict[int, int]) -> None:
+    from django.utils import timezone
+
+    lesson: Any = row.lesson
+    if lesson is None:
+        row.problems.append(NOT_RECORDED)
+        return
+    if not lesson.topic:
+        row.problems.append("нет темы")
+    if not lesson.homework:
+        row.problems.append("нет домашнего задания")
+    taken = lesson.attendance_taken_at
+    row.attendance_taken = taken is not None or lesson.j_attendance
+    if not row.attendance_taken:
+        row.problems.append("посещаемость не отмечена")
+    row.control_without_marks = unmarked.get(lesson.pk, 0)
+    if row.control_without_marks:
+        row.problems.append(f"контрольная без отметок: {row.control_without_marks}")
+    row.entered_late = lesson.entered_late
+    if row.entered_late:
+        row.problems.append("внесён не в день урока")
+    row.late_attendance = bool(lesson.j_late_attendance) or (taken is not None and timezone.localdate(taken) > lesson.date)
+    if row.late_attendance:
+        row.problems.append("посещаемость внесена не в день урока")
+    row.late_marks = lesson.j_late_marks or 0
+    if row.late_marks:
+        row.problems.append(f"отметки внесены не в день урока: {row.late_marks}")
+
+
+def _control_without_marks(lessons: Sequence[Lesson], start: dt.date, end: dt.date) -> dict[int, int]:
+    """Lesson id -> how many students present lack a mark at its works that need one for everyone
+    (000 §2.11, R-J03: a control work needs a mark or an absence for every student present). Four
+    queries for all the lessons, one when none has such a work."""
+    by_id = {ls.pk: ls for ls in lessons}
+    works = list(Work.objects.filter(lesson_id__in=list(by_id), work_type__requires_all_marks=True).values_list("pk", "lesson_id")) \
+        if by_id else []
+    if not works:
+        return {}
+    lesson_ids = {lesson_id for _, lesson_id in works}
+    marked = set(Mark.objects.filter(work_id__in=[pk for pk, _ in works]).values_list("work_id", "student_id"))
+    absent = set(Attendance.objects.filter(lesson_id__in=lesson_ids, status=Attendance.Status.ABSENT).values_list("lesson_id", "student_id"))
+    enrolled: dict[int, list[tuple[int, dt.date, dt.date | None]]] = defaultdict(list)
+    for class_id, student_id, since, until in (
+        Enrolment.objects.filter(school_class_id__in={by_id[i].school_class_id for i in lesson_ids}, since__lte=end)
+        .filter(Q(until__isnull=True) | Q(until__gte=start)).values_list("school_class_id", "student_id", "since", "until")
+    ):
+        enrolled[class_id].append((student_id, since, until))
+    members: dict[int, set[int]] = defaultdict(set)
+    subgroup_ids = {sg for i in lesson_ids if (sg := by_id[i].subgroup_id) is not None}
+    for subgroup_id, student_id in (SubgroupMember.objects.filter(subgroup_id__in=subgroup_ids).values_list("subgroup_id", "student_id")
+                                    if subgroup_ids else []):
+        members[subgroup_id].add(student_id)
+    result: dict[int, int] = defaultdict(int)
+    for work_id, lesson_id in works:
+        ls = by_id[lesson_id]
+        for student_id, since, until in enrolled[ls.school_class_id]:
+            if since <= ls.date and (until is None or until >= ls.date) \
+                    and (ls.subgroup_id is None or student_id in members[ls.subgroup_id]) \
+                    and (lesson_id, student_id) not in absent and (work_id, student_id) not in marked:
+                result[lesson_id] += 1
+    return dict(result)
 
 
 # --- the teacher's daily work: the grid's columns, the day, the lesson sheet, КТП topics --------
@@ -232,6 +362,7 @@ def journal_head(class_id: int, subject_id: int, person_id: int, subgroup_id: in
     row = (SchoolClass.objects.select_related("year").filter(pk=class_id).annotate(
         j_teaches=Exists(load),
         j_subject=Subquery(Subject.objects.filter(pk=subject_id).values("name")[:1]),
+        j_subject_extra=Subquery(Subject.objects.filter(pk=subject_id).values("is_extracurricular")[:1]),
         j_subgroup=Subquery(Subgroup.objects.filter(pk=subgroup_id or 0, school_class=OuterRef("pk")).values("name")[:1]),
         j_hours=Subquery(CurriculumLine.objects.filter(school_class=OuterRef("pk"), subject_id=subject_id).order_by("pk")
                          .values("hours_per_week")[:1]),
@@ -243,7 +374,7 @@ def journal_head(class_id: int, subject_id: int, person_id: int, subgroup_id: in
     if row is None:
         return None
     a: Any = row
-    subject = Subject(pk=subject_id, name=a.j_subject) if a.j_subject is not None else None
+    subject = Subject(pk=subject_id, name=a.j_subject, is_extracurricular=bool(a.j_subject_extra)) if a.j_subject is not None else None
     subgroup = Subgroup(pk=subgroup_id, name=a.j_subgroup, school_class=row) if a.j_subgroup is not None else None
     settings_row = (JournalSettings(pk=1, lock_days=a.j_lock_days, round_up_from=a.j_round_up_from, use_weighted_average=a.j_weighted,
                                     period_mark_days_after=a.j_days_after) if a.j_lock_days is not None else None)
@@ -321,14 +452,17 @@ def lesson_sheet(school_class_id: int, day: dt.date, subgroup_id: int | None = N
 
 
 def ktp_topics(school_class_id: int, subject_id: int, subgroup_id: int | None = None) -> tuple[list[KtpTopic], KtpTopic | None]:
-    """The КТП (calendar-thematic plan) topics of a class and subject with the number of lessons
-    already given on each (`given`), and the next topic not yet delivered, to suggest (R-J13)."""
+    """The КТП (calendar-thematic plan) topics of a class and subject (of the subgroup's own plan,
+    else the class's) with the number of lessons already given on each (`given`: for a subgroup,
+    only the lessons its students attend), and the next topic not yet delivered, to suggest (R-J13)."""
     qs = KtpTopic.objects.filter(plan__school_class_id=school_class_id, plan__subject_id=subject_id)
+    given = Count("lessons", filter=Q(lessons__subgroup_id=subgroup_id) | Q(lessons__subgroup__isnull=True)) if subgroup_id \
+        else Count("lessons")
     topics: list[KtpTopic] = []
     if subgroup_id:
-        topics = list(qs.filter(plan__subgroup_id=subgroup_id).annotate(given=Count("lessons")).order_by("number"))
+        topics = list(qs.filter(plan__subgroup_id=subgroup_id).annotate(given=given).order_by("number"))
     if not topics:
-        topics = list(qs.filter(plan__subgroup__isnull=True).annotate(given=Count("lessons")).order_by("number"))
+        topics = list(qs.filter(plan__subgroup__isnull=True).annotate(given=given).order_by("number"))
     suggested = next((t for t in topics if t.given < t.hours), None)  # type: ignore[attr-defined]
     return topics, suggested
 
@@ -572,7 +706,8 @@ class PeriodSubjectRow:
 
 
 def period_overview(period: Any, *, class_ids: set[int] | None = None) -> list[PeriodSubjectRow]:
-    """Every curriculum subject of the classes the period covers (grade 1 has no marks, R-J04),
+    """Every curriculum subject of the classes the period covers (grade 1 and extracurricular subjects
+    have no marks, R-J04, R-J15),
     counted like the journal grid (a student's marks in whole-class lessons and in those of their
     subgroups: marks exist only for the students of a lesson). Six queries whatever the
     number of classes, subjects and students."""
@@ -581,8 +716,11 @@ def period_overview(period: Any, *, class_ids: set[int] | None = None) -> list[P
     if class_ids is not None:
         classes = classes.filter(pk__in=class_ids)
     rows: dict[tuple[int, int], PeriodSubjectRow] = {}
-    for line in (CurriculumLine.objects.filter(school_class__in=classes).select_related("school_class", "subject")
-                 .order_by("school_class__grade", "school_class__letter", "subject__name", "pk")):
+    # Extracurricular subjects (внеурочная деятельность, R-J15) have no marks: nobody is short of them.
+    lines = (CurriculumLine.objects.filter(school_class__in=classes).exclude(subject__is_extracurricular=True)
+             .exclude(part=CurriculumPart.EXTRACURRICULAR))
+    for line in lines.select_related("school_class", "subject").order_by("school_class__grade", "school_class__letter",
+                                                                          "subject__name", "pk"):
         key = (line.school_class_id, line.subject_id)
         if key not in rows:
             rows[key] = PeriodSubjectRow(line.school_class, line.subject, line.hours_per_week,
@@ -617,7 +755,8 @@ def period_overview(period: Any, *, class_ids: set[int] | None = None) -> list[P
 
 @dataclass
 class KtpStatusRow:
-    """The КТП (calendar-thematic plan) of one class and subject for the deputy's check (R-J13)."""
+    """The КТП (calendar-thematic plan) of one class and subject, or of one subgroup when the
+    subject is taught in groups, for the deputy's check (R-J13)."""
 
     school_class: SchoolClass
     subject: Any  # curriculum.Subject
@@ -625,12 +764,18 @@ class KtpStatusRow:
     overdue: bool  # no plan and 15 October has passed (004 §VI)
     progress: Any  # journal.ktp.KtpProgress (its missed_topics left empty: see `missed`)
     missed: int  # planned topics dated before today and not delivered
+    subgroup: Any = None  # roster.Subgroup: the row of one group of a subject taught in groups
 
 
 def ktp_overview(year: Any, *, on: dt.date, class_ids: set[int] | None = None) -> list[KtpStatusRow]:
     """For every curriculum subject of the year's classes: whether the plan exists, the share of
     the programme and of the curriculum hours delivered (as journal.ktp.progress counts them) and
-    the missed topics. Nine queries whatever the number of classes and subjects."""
+    the missed topics. A subject taught in groups (a subgroup in the teaching load, a subgroup's
+    plan or lessons) gets one row per group: the group's own plan, else the class's, and only the
+    lessons the group's students attend (theirs and the whole class's), so two groups of a language
+    are not counted twice. Ten queries whatever the number of classes, subjects and groups."""
+    from curriculum.models import TeachingAssignment
+    from roster.models import Subgroup
     from schoolyear.calendar_service import SchoolCalendar
 
     from .ktp import DUE_MONTH_DAY, KtpProgress
@@ -639,34 +784,62 @@ def ktp_overview(year: Any, *, on: dt.date, class_ids: set[int] | None = None) -
     lines = CurriculumLine.objects.filter(school_class__year=year).select_related("school_class", "subject")
     if class_ids is not None:
         lines = lines.filter(school_class_id__in=class_ids)
-    plans = {(p.school_class_id, p.subject_id): p for p in KtpPlan.objects.filter(school_class__year=year, subgroup__isnull=True)}
-    planned = set(KtpPlan.objects.filter(school_class__year=year).values_list("school_class_id", "subject_id"))
-    plan_ids = [p.pk for p in plans.values()]
-    totals = {pid: (n, hours or 0) for pid, n, hours in
-              KtpTopic.objects.filter(plan_id__in=plan_ids).values("plan_id").annotate(n=Count("id"), h=Sum("hours"))
-              .values_list("plan_id", "n", "h")}
-    delivered = dict(KtpTopic.objects.filter(plan_id__in=plan_ids, lessons__isnull=False).values("plan_id")
-                     .annotate(n=Count("id", distinct=True)).values_list("plan_id", "n"))
-    missed = dict(KtpTopic.objects.filter(plan_id__in=plan_ids, planned_date__lt=on, lessons__isnull=True).values("plan_id")
-                  .annotate(n=Count("id", distinct=True)).values_list("plan_id", "n"))
-    given = {(c, s): n for c, s, n in Lesson.objects.filter(school_class__year=year, date__lte=on)
-             .values("school_class_id", "subject_id").annotate(n=Count("id")).values_list("school_class_id", "subject_id", "n")}
+    plans = {(p.school_class_id, p.subject_id, p.subgroup_id): p
+             for p in KtpPlan.objects.filter(school_class__year=year).select_related("subgroup")}
+    groups: dict[tuple[int, int], dict[int, Any]] = defaultdict(dict)
+    for (class_id, subject_id, subgroup_id), own_plan in plans.items():
+        if subgroup_id is not None:
+            groups[(class_id, subject_id)][subgroup_id] = own_plan.subgroup
+    for a in TeachingAssignment.objects.filter(school_class__year=year, subgroup__isnull=False).select_related("subgroup"):
+        if a.subgroup_id is not None:
+            groups[(a.school_class_id, a.subject_id)].setdefault(a.subgroup_id, a.subgroup)
+    given: dict[tuple[int, int, int | None], int] = {}
+    for class_id, subject_id, subgroup_id, name, n in (
+        Lesson.objects.filter(school_class__year=year, date__lte=on).values("school_class_id", "subject_id", "subgroup_id", "subgroup__name")
+        .annotate(n=Count("id")).values_list("school_class_id", "subject_id", "subgroup_id", "subgroup__name", "n")
+    ):
+        given[(class_id, subject_id, subgroup_id)] = n
+        if subgroup_id is not None:
+            groups[(class_id, subject_id)].setdefault(subgroup_id, Subgroup(pk=subgroup_id, name=name, school_class_id=class_id))
+    # Lessons held at the same time in several groups, for the class-as-a-whole count (as ktp.progress).
+    slots = {(c, s): n for c, s, n in Lesson.objects.filter(school_class__year=year, date__lte=on).values("school_class_id", "subject_id")
+             .annotate(n=Count(Concat("date", Value(" "), "lesson_number", output_field=CharField()), distinct=True))
+             .values_list("school_class_id", "subject_id", "n")}
+    topics: dict[int, list[tuple[int, int, dt.date | None]]] = defaultdict(list)
+    for plan_id, topic_id, hours, planned in KtpTopic.objects.filter(plan_id__in=[p.pk for p in plans.values()]) \
+            .values_list("plan_id", "id", "hours", "planned_date"):
+        topics[plan_id].append((topic_id, hours, planned))
+    delivered: dict[int, set[int | None]] = defaultdict(set)  # topic -> subgroups (None: whole class) of its lessons
+    for topic_id, subgroup_id in (Lesson.objects.filter(ktp_topic__plan__school_class__year=year).values_list("ktp_topic_id", "subgroup_id")
+                                  .distinct()):
+        delivered[topic_id].add(subgroup_id)
     calendar = SchoolCalendar.for_year(year)
     days: dict[int, int] = {}
     due = dt.date(year.starts_on.year, *DUE_MONTH_DAY)
-    rows: dict[tuple[int, int], KtpStatusRow] = {}
+    rows: list[KtpStatusRow] = []
+    seen: set[tuple[int, int]] = set()
     for line in lines.order_by("school_class__grade", "school_class__letter", "subject__name", "pk"):
         key = (line.school_class_id, line.subject_id)
-        if key in rows:
+        if key in seen:
             continue
+        seen.add(key)
         grade = line.school_class.grade
         if grade not in days:
             days[grade] = calendar.count_school_days(year.starts_on, on, grade)
-        plan = plans.get(key)
-        total, hours = totals.get(plan.pk, (0, 0)) if plan else (0, 0)
-        progress = KtpProgress(plan=plan, topics_total=total, topics_delivered=delivered.get(plan.pk, 0) if plan else 0,
-                               planned_hours=hours, lessons_given=given.get(key, 0),
-                               curriculum_hours_to_date=line.hours_per_week * Decimal(days[grade]) / 5, missed_topics=[])
-        rows[key] = KtpStatusRow(line.school_class, line.subject, key in planned, key not in planned and on > due, progress,
-                                 missed.get(plan.pk, 0) if plan else 0)
-    return list(rows.values())
+        hours_to_date = line.hours_per_week * Decimal(days[grade]) / 5
+        scopes: list[Any] = sorted(groups[key].values(), key=lambda g: (g.name, g.pk)) if groups.get(key) else [None]
+        for subgroup in scopes:
+            sg = subgroup.pk if subgroup is not None else None
+            plan = plans.get((*key, sg)) or plans.get((*key, None))
+            own = {None, sg} if subgroup is not None else None  # None: any lesson counts
+            done = {t for t, _, _ in topics.get(plan.pk, [])
+                    if delivered.get(t) and (own is None or delivered[t] & own)} if plan else set()
+            plan_topics = topics.get(plan.pk, []) if plan else []
+            lessons = given.get((*key, sg), 0) + given.get((*key, None), 0) if subgroup is not None else slots.get(key, 0)
+            progress = KtpProgress(plan=plan, topics_total=len(plan_topics), topics_delivered=len(done),
+                                   planned_hours=sum(h for _, h, _ in plan_topics), lessons_given=lessons,
+                                   curriculum_hours_to_date=hours_to_date, missed_topics=[])
+            missed = sum(1 for t, _, planned in plan_topics if planned and planned < on and t not in done)
+            rows.append(KtpStatusRow(line.school_class, line.subject, plan is not None, plan is None and on > due, progress, missed,
+                                     subgroup))
+    return rows

@@ -157,7 +157,7 @@ def add_work(actor: Person, school: School, lesson: Lesson, work_type: WorkType,
     _require_teacher_of(actor, school, lesson.school_class, lesson.subject, lesson.subgroup, lesson.date, lesson.lesson_number)
     ensure_year_open(lesson.school_class.year_id)
     rules.ensure_not_locked(lesson.date)
-    rules.ensure_marks_allowed(lesson.school_class.grade)
+    rules.ensure_marks_allowed(lesson.school_class.grade, lesson.subject)
     with transaction.atomic():
         position = (lesson.works.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         work = Work.objects.create(lesson=lesson, work_type=work_type, topic=topic.strip()[:300], position=position)
@@ -207,7 +207,7 @@ def record_mark(actor: Person, school: School, work: Work, student_id: int, valu
         _require_teacher_of(actor, school, lesson.school_class, lesson.subject, lesson.subgroup, lesson.date, lesson.lesson_number)
         rules.ensure_not_locked(lesson.date)
     ensure_year_open(lesson.school_class.year_id)
-    rules.ensure_marks_allowed(lesson.school_class.grade)
+    rules.ensure_marks_allowed(lesson.school_class.grade, lesson.subject)
     _ensure_student_of(lesson, student_id)
     delete = value is None or str(value).strip() == ""
     kind, number = (None, None) if delete else rules.parse_mark(value)
@@ -320,6 +320,7 @@ def set_attendance(actor: Person, school: School, lesson: Lesson, student_id: in
     if status not in (None, "", Attendance.Status.ABSENT, Attendance.Status.LATE):
         raise ValidationFailed("Посещаемость: «absent», «late» или пусто.", fields={"status": ["Недопустимое значение."]})
     with transaction.atomic():
+        Lesson.objects.filter(pk=lesson.pk, attendance_taken_at__isnull=True).update(attendance_taken_at=timezone.now())  # R-J05
         row = Attendance.objects.select_for_update().filter(lesson=lesson, student_id=student_id).first()
         before = {"status": row.status, "reason": row.reason} if row else None
         if not status:

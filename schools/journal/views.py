@@ -37,7 +37,7 @@ from curriculum.models import Subject
 from roster.models import SchoolClass, Subgroup
 from schoolyear.selectors import current_year, periods_for_grade
 
-from . import rules, selectors, services
+from . import rules, selectors, services, timeliness
 from .attachments import FILES_HINT, MAX_FILES_PER_LESSON, lesson_attachments
 from .forms import AbsenceReasonForm, LessonForm, WorkForm
 from .models import AbsenceReason, AttachmentPurpose, Attendance, JournalSettings, Lesson
@@ -276,7 +276,9 @@ def _lesson_context(j: JournalAccess, lesson: Lesson, form: LessonForm, sheet: s
     return {
         "school": j.school, "j": j, "lesson": lesson, "form": form, "sheet": sheet, "rows": rows, "suggested": suggested,
         "locked": lesson.date < lock_from, "lock_from": lock_from, "can_write": j.can_write and lesson.date >= lock_from,
-        "marks_allowed": j.school_class.grade > 1, "work_form": extra.pop("work_form", None) or WorkForm(),
+        "marks_allowed": not rules.no_marks_reason(j.school_class.grade, j.subject),
+        "no_marks_reason": rules.no_marks_reason(j.school_class.grade, j.subject),
+        "work_form": extra.pop("work_form", None) or WorkForm(),
         "statuses": [("", "присутствовал"), (Attendance.Status.ABSENT, "отсутствовал (н)"), (Attendance.Status.LATE, "опоздал (о)")],
         "attachments": lesson_attachments(lesson), "attachment_purposes": AttachmentPurpose.choices,
         "max_files": MAX_FILES_PER_LESSON, "files_hint": FILES_HINT,
@@ -309,6 +311,8 @@ def _save_lesson(request: HttpRequest, j: JournalAccess, lesson: Lesson, form: L
         if errors:
             transaction.set_rollback(True)
             return None, errors
+        if any(name.startswith("a_") for name in request.POST):
+            timeliness.note_taken(saved)  # R-J05: the sheet lists every student, «присутствовал» included
     return saved, {}
 
 
@@ -489,7 +493,7 @@ def grid(request: HttpRequest, school_slug: str, class_id: int, subject_id: int)
         "school": j.school, "j": j, "grid": data, "columns": columns, "rows": _grid_rows(data, columns),
         "head": _grid_head(columns, j.school.slug, j.subgroup is None),
         "periods": periods, "period": period, "start": start, "end": end, "lock_from": lock_from, "settings": settings_row,
-        "can_write": j.can_write, "marks_allowed": j.school_class.grade > 1,
+        "can_write": j.can_write, "marks_allowed": not rules.no_marks_reason(j.school_class.grade, j.subject),
     })
 
 

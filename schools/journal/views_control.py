@@ -652,11 +652,12 @@ def control_home(request: HttpRequest, school_slug: str) -> HttpResponse:
 @page
 @require_GET
 def control_lessons(request: HttpRequest, school_slug: str) -> HttpResponse:
-    """R-J05: lessons without topic or homework, and entries made after the lesson's day."""
+    """R-J05: lessons of the timetable never recorded, records without topic, homework or attendance,
+    control works without marks, and entries made after the lesson's day."""
     school, _ = require_control(request)
     form = RangeForm(request.GET or None, teachers=staff_choices(school, {Role.TEACHER, Role.CLASS_TEACHER}),
                      classes=class_choices())
-    rows: list[dict[str, Any]] = []
+    rows: list[selectors.CheckRow] = []
     problem = ""
     if form.is_bound and not form.is_valid():
         problem = "Проверьте фильтры."
@@ -667,12 +668,17 @@ def control_lessons(request: HttpRequest, school_slug: str) -> HttpResponse:
             rows = lessons_to_check(start, end, teacher_id=data.get("teacher"), class_id=data.get("school_class"))
         except ValidationFailed as exc:
             problem = exc.message
-    return render(request, "journal/control/lessons.html", {"school": school, "form": form, "rows": rows, "problem": problem})
+    return render(request, "journal/control/lessons.html", {
+        "school": school, "form": form, "rows": rows, "problem": problem,
+        "not_recorded": sum(1 for r in rows if r.lesson is None),
+        "no_attendance": sum(1 for r in rows if r.lesson is not None and not r.attendance_taken),
+        "unmarked": sum(1 for r in rows if r.control_without_marks),
+        "late": sum(1 for r in rows if r.entered_late or r.late_attendance or r.late_marks),
+    })
 
 
-def lessons_to_check(start: dt.date, end: dt.date, *, teacher_id: int | None, class_id: int | None) -> list[dict[str, Any]]:
-    rows = selectors.lessons_without_entries(start, end, teacher_id=teacher_id)
-    return [r for r in rows if class_id is None or r["lesson"].school_class_id == class_id]
+def lessons_to_check(start: dt.date, end: dt.date, *, teacher_id: int | None, class_id: int | None) -> list[selectors.CheckRow]:
+    return selectors.lessons_to_check(start, end, teacher_id=teacher_id, class_id=class_id)
 
 
 def absence_rows(request: HttpRequest) -> tuple[School, list[Any], bool]:
