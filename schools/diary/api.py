@@ -151,8 +151,18 @@ class PeriodOut(serializers.Serializer):
     ends_on = serializers.DateField()
 
 
+class YearOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(help_text="«2025/2026»")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+
+
 class DiaryMarksOut(serializers.Serializer):
     child = serializers.IntegerField()
+    year = YearOut(help_text="Учебный год, за который отметки")
+    years = YearOut(many=True, help_text="Учебные годы ребёнка в этой школе (для `?year=`), от раннего к позднему")
+    school_class = serializers.CharField(help_text="Класс ребёнка в этом учебном году")
     periods = PeriodOut(many=True)
     period = serializers.IntegerField(allow_null=True, help_text="null — весь год")
     date_from = serializers.DateField()
@@ -213,19 +223,40 @@ class DiaryWeekView(APIView):
                                      context={"school_slug": school.slug}).data)
 
 
+def _year(request: Request) -> int | None:
+    try:
+        return selectors.year_choice(request.query_params.get("year", ""))
+    except ValueError:
+        raise ValidationFailed("Учебный год — числовой id из списка `years`.", fields={"year": ["Неверный учебный год."]}) from None
+
+
+def _period(request: Request, child: selectors.Child, *, whole_year: bool = True) -> tuple[int | None, bool]:
+    """`?period=`, refused with a validation error when it is not a period of the child's year."""
+    raw = request.query_params.get("period", "")
+    choice = selectors.period_choice(child, raw)
+    if choice is None or (choice[1] and not whole_year):
+        raise ValidationFailed("Такого учебного периода в этом учебном году нет.", code="unknown_period",
+                               fields={"period": ["Выберите id из списка `periods`" + (" или «year»." if whole_year else ".")]})
+    return choice
+
+
 class DiaryMarksView(APIView):
     @extend_schema(summary="Отметки по предметам за период, средние, прогноз; отметки за периоды, год, экзамен, итоговые",
-                   parameters=[OpenApiParameter("period", str, description="Id учебного периода или «year»; по умолчанию текущий")],
+                   parameters=[OpenApiParameter("period", str, description="Id учебного периода или «year»; по умолчанию текущий; "
+                                                                            "неизвестный — ошибка 400"),
+                               OpenApiParameter("year", int, description="Id прошлого учебного года ребёнка в этой школе (см. `years`); "
+                                                                         "по умолчанию текущий")],
                    responses=DiaryMarksOut, tags=["diary"])
     def get(self, request: Request, school_slug: str, child_id: int) -> Response:
         today = rules.today()
-        _school, _access, child = access_child(request, child_id, today, selectors.MARKS)
-        raw = request.query_params.get("period", "")
-        data = selectors.diary_marks(child, int(raw) if raw.isdigit() else None, today, whole_year=raw == "year")
+        _school, _access, child = access_child(request, child_id, today, selectors.MARKS, year_id=_year(request))
+        period_id, whole_year = _period(request, child)
+        data = selectors.diary_marks(child, period_id, today, whole_year=whole_year)
         subjects = [{"subject_id": s.subject_id, "subject": s.subject, "marks": s.marks, "period_mark": s.period_mark,
                      "forecast": _forecast(s) if data.is_current else None} for s in data.subjects]
         return Response(DiaryMarksOut({
-            "child": child.student.pk, "periods": data.periods, "period": data.period.pk if data.period else None,
+            "child": child.student.pk, "year": child.year, "years": child.years, "school_class": child.school_class.name,
+            "periods": data.periods, "period": data.period.pk if data.period else None,
             "date_from": data.start, "date_to": data.end, "is_current": data.is_current, "subjects": subjects, "results": data.results,
         }).data)
 
@@ -248,13 +279,14 @@ class DiaryHomeworkView(APIView):
 
 class DiaryForecastView(APIView):
     @extend_schema(summary="Прогноз отметки за период по каждому предмету и что нужно для следующей отметки (R-D04)",
-                   parameters=[OpenApiParameter("period", int, description="Id учебного периода; по умолчанию текущий")],
+                   parameters=[OpenApiParameter("period", int, description="Id учебного периода; по умолчанию текущий; "
+                                                                            "неизвестный — ошибка 400")],
                    responses=DiaryForecastOut, tags=["diary"])
     def get(self, request: Request, school_slug: str, child_id: int) -> Response:
         today = rules.today()
         _school, _access, child = access_child(request, child_id, today, selectors.MARKS)
-        raw = request.query_params.get("period", "")
-        data = selectors.diary_marks(child, int(raw) if raw.isdigit() else None, today)
+        period_id, _whole_year = _period(request, child, whole_year=False)
+        data = selectors.diary_marks(child, period_id, today)
         return Response(DiaryForecastOut({
             "child": child.student.pk, "period": data.period.pk if data.period else None, "is_current": data.is_current,
             "subjects": [{"subject_id": s.subject_id, "subject": s.subject, "period_mark": s.period_mark, "forecast": _forecast(s)}

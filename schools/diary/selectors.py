@@ -67,6 +67,8 @@ class Child:
     periods: list[StudyPeriod] = field(default_factory=list)
     curriculum: list[tuple[int, str, Decimal]] = field(default_factory=list)  # (subject id, name, hours a week)
     year_class_ids: list[int] = field(default_factory=list)  # the classes of the child in this year (a transfer: two)
+    years: list[AcademicYear] = field(default_factory=list)  # the years the child studied in this school, oldest first
+    family_stamp: str = ""  # the reader's family here (FAMILY_STAMP_SQL): the cached child switch is checked against it
 
     @property
     def school_class(self) -> SchoolClass:
@@ -88,12 +90,23 @@ MARKS = frozenset({WITH_MARKS_CONTEXT})  # what the marks page reads with the ch
 # every request, which was most of a page's time (ops/bench/bench_diary.py). Table names are the
 # models' (tests/test_diary.py checks them); values are bound parameters.
 _CLASS_OF_ENROLMENT = "FROM roster_schoolclass c WHERE c.id = roster_enrolment.school_class_id"
-CHILD_SQL = (  # the reader's link to the child, the child's subgroups in the class, the journal settings
-    "SELECT jsonb_build_object("
+# The reader's family in this school as a short stamp: their links to children and the open
+# enrolments of those children and of the reader (count and newest id of each). It changes when a
+# child is linked or unlinked, enrols, moves class or leaves — what the cached child switch shows
+# (diary.family) — and costs two index lookups. Parameters: the reader's id three times.
+FAMILY_STAMP_SQL = (
+    "SELECT concat_ws('.', g.n, g.top, e.n, e.top) "
+    "FROM (SELECT count(*) AS n, coalesce(max(id), 0) AS top FROM roster_guardianship WHERE parent_id = %s) g, "
+    "(SELECT count(*) AS n, coalesce(max(id), 0) AS top FROM roster_enrolment WHERE until IS NULL AND (student_id = %s "
+    "OR student_id IN (SELECT student_id FROM roster_guardianship WHERE parent_id = %s))) e"
+)
+CHILD_SQL = (  # the reader's link to the child, the child's subgroups in the class, the journal settings, the family stamp
+    "SELECT jsonb_build_object("  # noqa: S608 (this module's constants joined; values are bound parameters)
     "'guardian', EXISTS (SELECT 1 FROM roster_guardianship g WHERE g.parent_id = %s AND g.student_id = roster_enrolment.student_id), "
     "'subgroups', (SELECT coalesce(jsonb_agg(m.subgroup_id), '[]') FROM roster_subgroupmember m JOIN roster_subgroup sg ON sg.id = m.subgroup_id "
     "WHERE m.student_id = roster_enrolment.student_id AND sg.school_class_id = roster_enrolment.school_class_id), "
-    "'settings', (SELECT jsonb_build_array(js.round_up_from, js.use_weighted_average) FROM journal_journalsettings js WHERE js.id = 1))"
+    "'settings', (SELECT jsonb_build_array(js.round_up_from, js.use_weighted_average) FROM journal_journalsettings js WHERE js.id = 1), "
+    "'family', (" + FAMILY_STAMP_SQL + "))"
 )
 CALENDAR_SQL = (
     "SELECT jsonb_build_object("
@@ -153,11 +166,13 @@ def _json(sql: str, params: list[Any] | None = None) -> RawSQL:
     return RawSQL(sql, params or [], output_field=JSONField())  # noqa: S611 (constant SQL above, bound values)
 
 
-def child_context(reader_id: int, child_id: int, on: dt.date, with_: frozenset[str] = frozenset()) -> tuple[bool, Child | None]:
+def child_context(reader_id: int, child_id: int, on: dt.date, with_: frozenset[str] = frozenset(), *,
+                  year_id: int | None = None) -> tuple[bool, Child | None]:
     """Whether `reader_id` is a legal representative of `child_id` here, and the child's enrolment
-    for `on` (the one open that day, else the nearest before it, else the first); with `calendar`
-    also the year's school calendar, with `marks` the year's study periods and the class's
-    curriculum. One query, whatever is asked."""
+    for `on` (the one open that day, else the nearest before it, else the first) — or, with
+    `year_id`, the child's last enrolment in that academic year (None when the child did not study
+    here that year); with `calendar` also the year's school calendar, with `marks` the year's study
+    periods and the class's curriculum. One query, whatever is asked."""
     extra: dict[str, Any] = {}
     if WITH_CALENDAR in with_:
         extra["d_calendar"] = _json(CALENDAR_SQL)
@@ -165,12 +180,20 @@ def child_context(reader_id: int, child_id: int, on: dt.date, with_: frozenset[s
         extra["d_context"] = _json(MARKS_CONTEXT_SQL)
     rows = list(
         Enrolment.objects.filter(student_id=child_id).select_related("student", "school_class__year")
-        .annotate(d_child=_json(CHILD_SQL, [reader_id]), **extra).order_by("since", "id")
+        .annotate(d_child=_json(CHILD_SQL, [reader_id] * 4), **extra).order_by("since", "id")
     )
     if not rows:
         return False, None
-    chosen = next((e for e in rows if e.since <= on and (e.until is None or e.until >= on)), None)
-    chosen = chosen or next((e for e in reversed(rows) if e.since <= on), None) or rows[0]
+    first: Any = rows[0]
+    chosen: Any
+    if year_id is not None:
+        in_year = [e for e in rows if e.school_class.year_id == year_id]
+        if not in_year:
+            return bool((first.d_child or {}).get("guardian")), None
+        chosen = in_year[-1]
+    else:
+        chosen = next((e for e in rows if e.since <= on and (e.until is None or e.until >= on)), None)
+        chosen = chosen or next((e for e in reversed(rows) if e.since <= on), None) or rows[0]
     a: Any = chosen
     base: dict[str, Any] = a.d_child or {}
     defaults = JournalSettings()
@@ -179,6 +202,8 @@ def child_context(reader_id: int, child_id: int, on: dt.date, with_: frozenset[s
         student=chosen.student, enrolment=chosen, subgroup_ids=list(base.get("subgroups") or []), reader_is_guardian=bool(base.get("guardian")),
         round_up_from=Decimal(str(round_up_from)), use_weighted=bool(use_weighted),
         year_class_ids=[e.school_class_id for e in rows if e.school_class.year_id == chosen.school_class.year_id],
+        years=sorted({e.school_class.year_id: e.school_class.year for e in rows}.values(), key=lambda y: y.starts_on),
+        family_stamp=str(base.get("family") or ""),
     )
     if WITH_CALENDAR in with_:
         child.calendar = _calendar(chosen.school_class.year, a.d_calendar or {})
@@ -232,10 +257,15 @@ class DiaryMark:
         return f"d-mark m{self.value}" if self.value else "d-mark"
 
     @property
-    def title(self) -> str:
-        """What the mark was for, for the chip's tooltip: «Контрольная работа: Дроби (вес 2), 24.11»."""
+    def work(self) -> str:
+        """What the mark was for (R-D01, 004 §3 «сведения о содержании ... работ»): «Контрольная работа: Дроби (вес 2)»."""
         weight = f" (вес {self.weight.normalize():f})".replace(".", ",") if self.weight != 1 else ""
-        return f"{self.work_type}{': ' + self.topic if self.topic else ''}{weight}, {self.date:%d.%m}"
+        return f"{self.work_type}{': ' + self.topic if self.topic else ''}{weight}"
+
+    @property
+    def title(self) -> str:
+        """The same with the date, for the chip's tooltip: «Контрольная работа: Дроби (вес 2), 24.11»."""
+        return f"{self.work}, {self.date:%d.%m}"
 
 
 @dataclass
@@ -499,6 +529,34 @@ class DiaryMarks:
     subjects: list[SubjectMarks]
     results: list[ResultRow]
     is_current: bool  # the period shown contains today: the forecast applies
+
+
+YEAR = "year"
+
+
+def period_choice(child: Child, raw: str) -> tuple[int | None, bool] | None:
+    """What `?period=` asks for, as (period id, whole year): "" the current period, "year" the whole
+    year, the id of a study period of the child's year; None for anything else (an unknown or
+    another year's period), which the page answers 404 and the API with a validation error —
+    never the whole year under the wrong label."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None, False
+    if raw == YEAR:
+        return None, True
+    if raw.isdigit() and any(p.pk == int(raw) for p in child.periods):
+        return int(raw), False
+    return None
+
+
+def year_choice(raw: str) -> int | None:
+    """`?year=`: an academic year's id; None when absent. ValueError when it is not a number."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValueError(raw)
+    return int(raw)
 
 
 def pick_period(periods: list[StudyPeriod], requested: int | None, today: dt.date) -> StudyPeriod | None:

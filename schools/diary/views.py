@@ -11,12 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from core.errors import NotFound
 from core.views import page
 from journal import rules
 
 from . import selectors
 from .access import access_child
-from .family import FamilyChild, cached_children
+from .family import FamilyChild, Here, cached_children
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -39,10 +40,13 @@ def family_home(request: HttpRequest) -> HttpResponse:
     return render(request, "diary/home.html", {"children": [(c, child_url(c)) for c in children]})
 
 
-def _switch(request: HttpRequest, school_slug: str, child_id: int, view: str) -> list[dict[str, Any]]:
-    """The one-tap child switch: the same page for each of the family's children."""
+def _switch(request: HttpRequest, school_slug: str, child: selectors.Child, view: str) -> list[dict[str, Any]]:
+    """The one-tap child switch: the same page for each of the family's children (the list kept in
+    the session, read again when the page's family stamp says it is out of date)."""
+    child_id = child.student.pk
+    here = Here(school_slug, child.family_stamp)
     return [{"child": c, "url": child_url(c, view), "current": c.school_slug == school_slug and c.child_id == child_id}
-            for c in cached_children(request)]
+            for c in cached_children(request, here=here)]
 
 
 @page
@@ -54,7 +58,7 @@ def week(request: HttpRequest, school_slug: str, child_id: int) -> HttpResponse:
     school, _access, child = access_child(request, child_id, day, selectors.CALENDAR)
     diary = selectors.diary_week(child, day, today)
     return render(request, "diary/week.html", {
-        "school": school, "child": child, "week": diary, "switch": _switch(request, school_slug, child_id, "diary-week"),
+        "school": school, "child": child, "week": diary, "switch": _switch(request, school_slug, child, "diary-week"),
         "coming": diary.monday + dt.timedelta(days=7) if diary.is_current else None, "tab": "week",
     })
 
@@ -62,12 +66,21 @@ def week(request: HttpRequest, school_slug: str, child_id: int) -> HttpResponse:
 @page
 def marks(request: HttpRequest, school_slug: str, child_id: int) -> HttpResponse:
     """Marks by subject for a study period (`?period=<id>`, the current one by default; `?period=year`
-    the whole year), averages, the forecast, and period, year, exam and final marks."""
+    the whole year), averages, the forecast, and period, year, exam and final marks; `?year=<id>` a
+    past academic year of the child in this school (R-D01: the past periods too). An unknown period
+    or year is 404, never another period under the wrong label."""
     today = rules.today()
-    school, _access, child = access_child(request, child_id, today, selectors.MARKS)
-    raw = request.GET.get("period", "")
-    data = selectors.diary_marks(child, int(raw) if raw.isdigit() else None, today, whole_year=raw == "year")
+    try:
+        year_id = selectors.year_choice(request.GET.get("year", ""))
+    except ValueError:
+        raise NotFound("Такого учебного года нет.") from None
+    school, _access, child = access_child(request, child_id, today, selectors.MARKS, year_id=year_id)
+    choice = selectors.period_choice(child, request.GET.get("period", ""))
+    if choice is None:
+        raise NotFound("Такого учебного периода в этом учебном году нет.")
+    period_id, whole_year = choice
+    data = selectors.diary_marks(child, period_id, today, whole_year=whole_year)
     return render(request, "diary/marks.html", {
-        "school": school, "child": child, "data": data, "switch": _switch(request, school_slug, child_id, "diary-marks"),
-        "tab": "marks", "whole_year": raw == "year",
+        "school": school, "child": child, "data": data, "switch": _switch(request, school_slug, child, "diary-marks"),
+        "tab": "marks", "whole_year": whole_year, "year_query": f"year={child.year.pk}&" if year_id is not None else "",
     })
