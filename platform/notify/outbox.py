@@ -48,10 +48,11 @@ _INCOMING = """CREATE TEMPORARY TABLE IF NOT EXISTS notify_incoming (
 
 
 def enqueue(drafts: list[Draft], *, now: dt.datetime | None = None,
-            prefs: dict[int, NotifySettings] | None = None) -> int:
+            prefs: dict[int, NotifySettings] | None = None, deliver_at: dt.datetime | None = None) -> int:
     """Creates each notice once (per recipient, kind and key) with a delivery per channel the
     recipient chose and can receive on; a notice already there is left as it is. Returns the
-    number of drafts.
+    number of drafts. `deliver_at`: the channels wait until then (a notice that may still be
+    withdrawn, see notify.immediate.withdraw_absence).
 
     The rows are COPYed into a temporary table and inserted from it with ON CONFLICT DO NOTHING:
     at 10,000 summaries the ORM's bulk_create spent most of the builder's time quoting values
@@ -73,9 +74,13 @@ def enqueue(drafts: list[Draft], *, now: dt.datetime | None = None,
             for d in drafts:
                 p = prefs[d.recipient_id]
                 confirm = d.kind == NoticeKind.EMAIL_CONFIRM
+                by_email = confirm or (p.by_email and d.recipient_id in emails)
+                by_push = not confirm and p.by_push and d.recipient_id in pushers
+                # No channel can bring it (the address bounced or is unconfirmed, no browser): the
+                # platform's list shows it even if the family switched the list off.
+                in_app = not confirm and (p.in_app or not (by_email or by_push))
                 copy.write_row((d.recipient_id, d.kind, d.key, d.title[:200], d.body, Jsonb(d.payload), d.school_schema,
-                                not confirm and p.in_app, d.covers_until, confirm or (p.by_email and d.recipient_id in emails),
-                                not confirm and p.by_push and d.recipient_id in pushers))
+                                in_app, d.covers_until, by_email, by_push))
         cursor.execute(
             "INSERT INTO notify_notice (recipient_id, kind, key, title, body, payload, school_schema, in_app, covers_until, created_at)"
             " SELECT recipient_id, kind, key, title, body, payload, school_schema, in_app, covers_until, %s FROM notify_incoming"
@@ -87,7 +92,7 @@ def enqueue(drafts: list[Draft], *, now: dt.datetime | None = None,
             " FROM notify_incoming i JOIN notify_notice n ON n.recipient_id = i.recipient_id AND n.kind = i.kind AND n.key = i.key"
             " CROSS JOIN LATERAL (VALUES (%s, i.by_email), (%s, i.by_push)) AS c(channel, wanted) WHERE c.wanted"
             " ON CONFLICT (notice_id, channel) DO NOTHING",
-            [DeliveryStatus.PENDING, now, domain, now, Channel.EMAIL, Channel.PUSH])
+            [DeliveryStatus.PENDING, deliver_at or now, domain, now, Channel.EMAIL, Channel.PUSH])
         cursor.execute("DELETE FROM notify_incoming")
     return len(drafts)
 

@@ -12,9 +12,14 @@ is worse than a duplicate.
 
 A failing mail server delays, never loses: the row goes back to `pending` with an exponential
 backoff (1, 2, 4… minutes, at most 6 hours) and the rest of the batch is released untouched.
-A permanent refusal of one address (the recipient's server says it does not exist) fails
-that delivery only and stops e-mail to that address until the family enters it again; the
-notice stays in the platform's list."""
+The reply code decides (`refusal`): only a permanent (5xx) refusal of the recipient is a
+bounce — it fails that delivery only and stops e-mail to that address until the family enters
+it again. A temporary (4xx) refusal of one recipient (greylisting, a full or busy mailbox)
+puts that letter back to `pending` with the backoff while the batch goes on; a 4xx or 421 of
+the server itself, or a refusal of our sender address, holds the batch as a failing server
+does. A notice whose deliveries all failed or were skipped is shown in the platform's list
+even if the family switched the list off (`show_in_app`), and the diary shows a banner about
+the bounced address (notify.context_processors)."""
 
 from __future__ import annotations
 
@@ -31,10 +36,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .models import Channel, ContactEmail, Delivery, DeliveryStatus, NoticeKind, PushSubscription
+from .models import Channel, ContactEmail, Delivery, DeliveryStatus, Notice, NoticeKind, PushSubscription
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,7 @@ class SendResult:
     failed: int = 0
     skipped: int = 0
     uncertain: int = 0  # rows found `sending` after a lease ran out: sent again
+    deferred: int = 0  # of retry_later: a 4xx for that recipient only (the rest of the batch went on)
     mail_down: int = 0  # batches in which the mail server failed (the rest waits for the backoff)
 
     def add(self, other: SendResult) -> None:
@@ -144,6 +150,12 @@ def send_claimed(token: str, ids: list[int], now: dt.datetime, *, mail_connectio
                 result.retry_later += 1
                 continue
             outcome = _send_one(row, ledger, now, contacts, mail, push_down)
+            if outcome in ("failed", "skipped"):
+                show_in_app(row.notice_id, unless_delivered=True)
+            if outcome == "deferred":  # this recipient only: the others' letters go on
+                result.deferred += 1
+                result.retry_later += 1
+                continue
             setattr(result, outcome, getattr(result, outcome) + 1)
             if outcome == "retry_later" and row.channel == Channel.EMAIL:
                 row.refresh_from_db(fields=["next_attempt_at", "last_error"])
@@ -153,7 +165,7 @@ def send_claimed(token: str, ids: list[int], now: dt.datetime, *, mail_connectio
     except Exception:
         # Not a mail error: give back what was not attempted; the row in hand stays `sending`.
         ledger.flush()
-        _release(pending, token, None, "")
+        _release(pending, token, now, "")
         raise
     finally:
         try:
@@ -163,12 +175,13 @@ def send_claimed(token: str, ids: list[int], now: dt.datetime, *, mail_connectio
     return result
 
 
-def _release(rows: list[Delivery], token: str, until: dt.datetime | None, error: str) -> None:
-    """Gives claimed rows back untouched: at once (until=None) or at `until`."""
+def _release(rows: list[Delivery], token: str, until: dt.datetime, error: str) -> None:
+    """Gives claimed rows back untouched, due at `until` (the batch's own `now` for "at once":
+    the wall clock may be ahead of the time the sender was asked to work at)."""
     if not rows:
         return
     Delivery.objects.filter(id__in=[r.pk for r in rows], claim=token, status=DeliveryStatus.CLAIMED).update(
-        status=DeliveryStatus.PENDING, claim="", lease_until=None, next_attempt_at=until or timezone.now(),
+        status=DeliveryStatus.PENDING, claim="", lease_until=None, next_attempt_at=until,
         **({"last_error": error[:500]} if error else {}))
 
 
@@ -239,17 +252,62 @@ def _send_one(row: Delivery, ledger: _Ledger, now: dt.datetime, contacts: dict[i
         return "skipped"  # another worker took it over after our lease ran out
     try:
         mail.send_messages([message])
-    except smtplib.SMTPRecipientsRefused as exc:
-        _mark(row, token, status=DeliveryStatus.FAILED, claim="", lease_until=None, last_error=str(exc)[:500])
-        ContactEmail.objects.filter(person_id=notice.recipient_id, address=to).update(
-            bounced_at=now, bounce_reason=str(exc)[:300])
-        return "failed"
     except (smtplib.SMTPException, OSError) as exc:
+        verdict = refusal(exc, to)
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if verdict in (BOUNCE, REJECTED):
+            _mark(row, token, status=DeliveryStatus.FAILED, claim="", lease_until=None, last_error=error)
+            if verdict == BOUNCE:
+                ContactEmail.objects.filter(person_id=notice.recipient_id, address=to).update(
+                    bounced_at=now, bounce_reason=error[:300])
+            show_in_app(notice.pk)
+            return "failed"
         _mark(row, token, status=DeliveryStatus.PENDING, claim="", lease_until=None,
-              next_attempt_at=now + backoff(row.attempts + 1), last_error=f"{type(exc).__name__}: {exc}"[:500])
+              next_attempt_at=now + backoff(row.attempts + 1), last_error=error)
+        if verdict == DEFERRED:
+            return "deferred"
+        if isinstance(exc, smtplib.SMTPSenderRefused) and exc.smtp_code >= 500:
+            log.error("notify: the mail server refuses our sender address (%s): letters wait in the outbox", exc.smtp_code)
         return "retry_later"
     ledger.handed_over(row)
     return "sent"
+
+
+# What an SMTP error means for one letter (one recipient a letter).
+BOUNCE = "bounce"  # 5xx for the recipient: the address does not work; the letter fails, the address stops
+REJECTED = "rejected"  # 5xx for this letter's content (DATA), not the address: the letter fails, the address stays
+DEFERRED = "deferred"  # 4xx for this recipient (greylisting, mailbox busy): this letter waits, the batch goes on
+DOWN = "down"  # the server or our side of it fails (4xx/421 at any stage, a lost connection, our sender
+# refused): this letter and the rest of the batch wait for the backoff; never a bounce of the family's address
+
+
+def refusal(exc: BaseException, to: str) -> str:
+    """Classifies an SMTP failure by its reply code (RFC 5321 §4.2.1: 4yz transient, 5yz
+    permanent). Only a permanent refusal of the recipient is a bounce."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()] or [0]
+        code = exc.recipients.get(to, (max(codes), b""))[0]
+        if code >= 500:
+            return BOUNCE
+        return DOWN if code == 421 or code < 400 else DEFERRED
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return DOWN  # refuses our sender (MAIL FROM): our configuration, not the family's address
+    if isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500:
+        # A 5.1.x enhanced status at DATA (servers that check the mailbox only then) names the address.
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return BOUNCE if text.lstrip().startswith("5.1.") else REJECTED
+    return DOWN
+
+
+def show_in_app(notice_id: int, *, unless_delivered: bool = False) -> None:
+    """A notice no channel will bring is put into the platform's list, even when the family
+    switched that list off: lost notices are worse than an unwanted line in the list.
+    `unless_delivered`: only if no other channel of the notice delivered it or is still at it."""
+    qs = Notice.objects.filter(pk=notice_id, in_app=False)
+    if unless_delivered:
+        qs = qs.exclude(Exists(Delivery.objects.filter(notice_id=OuterRef("pk"), status__in=[
+            DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING, DeliveryStatus.SENT])))
+    qs.update(in_app=True)
 
 
 def _email_address(notice: Any, contact: ContactEmail | None) -> str | None:
