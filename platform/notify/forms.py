@@ -13,17 +13,19 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = NotifySettings
-        fields = ["daily_summary", "summary_time", "unexcused_absence_now", "final_marks_now", "messages_now", "in_app", "by_email",
-                  "by_push"]
+        fields = ["daily_summary", "summary_time", "any_absence_now", "unexcused_absence_now", "final_marks_now", "messages_now",
+                  "in_app", "by_email", "by_push"]
         labels = {
             "daily_summary": "Присылать сводку за день (отметки, пропуски, домашние задания)",
-            "unexcused_absence_now": "Сразу сообщать о пропуске без уважительной причины",
+            "any_absence_now": "Сразу сообщать о любом пропуске (как только учитель отметит «Н»)",
+            "unexcused_absence_now": "Сразу сообщать, когда классный руководитель укажет, что пропуск без уважительной причины",
             "final_marks_now": "Сразу сообщать об итоговых отметках (за четверть, год, экзамен)",
             "messages_now": "Сообщать о новых сообщениях и объявлениях школы",
             "in_app": "Показывать оповещения в личном кабинете",
             "by_email": "Присылать на электронную почту",
             "by_push": "Присылать push-уведомления в браузер",
         }
+        help_texts = {"in_app": "Оповещение, которое не дошло ни письмом, ни push-уведомлением, всё равно появится в личном кабинете."}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -1,19 +1,24 @@
-"""The notices sent at once: an unexcused absence (when the family asked for it) and a saved
-period, year, exam or final mark (R-D05). Called inside the journal write's transaction."""
+"""The notices sent at once: an absence as soon as the teacher marks «Н» and an unexcused
+absence when the class teacher records the reason (each when the family asked for it), and a
+saved period, year, exam or final mark (R-D05). Called inside the journal write's transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Person
 
 from .family import recipients_for_student
-from .models import NoticeKind, NotifySettings
+from .models import Delivery, DeliveryStatus, Notice, NoticeKind, NotifySettings
 from .outbox import Draft, enqueue, kick_sender, settings_of
 from .summary import site_url
+
+# A «Н» marked by mistake and removed within this time is withdrawn before any channel takes it.
+ABSENCE_GRACE = dt.timedelta(minutes=1)
 
 FINAL_KIND_LABELS = {"period": "за период", "year": "годовая", "exam": "экзаменационная", "final": "итоговая"}
 
@@ -50,6 +55,71 @@ def unexcused_absence(school: Any, attendance: Any, now: dt.datetime) -> int:
     drafts = [Draft(recipient_id=p, kind=NoticeKind.UNEXCUSED_ABSENCE, key=f"{school.schema_name}:attendance:{attendance.pk}",
                     title=title, body=body, payload=payload, school_schema=school.schema_name) for p in wanted]
     return enqueue(drafts, now=now, prefs=prefs)
+
+
+def _family_of(student_id: int) -> set[int]:
+    """Inside the student's school schema: the student and their guardians (who may receive the
+    student's data is decided by recipients_for_student; this is the cheap first cut)."""
+    from roster.models import Guardianship
+
+    return set(Guardianship.objects.filter(student_id=student_id).values_list("parent_id", flat=True)) | {student_id}
+
+
+def _absence_key(school: Any, lesson_id: int, student_id: int) -> str:
+    return f"{school.schema_name}:absence:{lesson_id}:{student_id}"
+
+
+def absence_marked(school: Any, attendance: Any, now: dt.datetime) -> int:
+    """«Н» marked (R-D03, 004 §1 «оперативный контроль … посещением … со стороны родителей»): a
+    notice to the family persons who chose «сразу сообщать о любом пропуске». One per lesson and
+    student whatever the toggling (the key); its channels wait ABSENCE_GRACE so that a «Н»
+    removed at once is withdrawn unsent. Two queries when nobody of the family asked for it."""
+    family = _family_of(attendance.student_id)
+    if not NotifySettings.objects.filter(person_id__in=family, any_absence_now=True).exists():
+        return 0
+    wanted, prefs = _wanted(school, attendance.student_id, now, "any_absence_now")
+    if not wanted:
+        return 0
+    lesson = attendance.lesson
+    name = _child_name(attendance.student_id)
+    subject = str(lesson.subject)
+    title = f"Пропуск урока: {name}"
+    body = (f"{name} ({school.short_name}): отмечено отсутствие на уроке «{subject}» {lesson.date:%d.%m.%Y}, "
+            f"{lesson.lesson_number}-й урок. Причину пропуска укажет классный руководитель; если ребёнок был на уроке, "
+            f"сообщите ему.\n\nЭлектронный дневник: {site_url()}/home/")
+    payload = {"student_id": attendance.student_id, "school": school.slug, "subject": subject, "date": lesson.date.isoformat(),
+               "lesson_number": lesson.lesson_number}
+    key = _absence_key(school, attendance.lesson_id, attendance.student_id)
+    drafts = [Draft(recipient_id=p, kind=NoticeKind.ABSENCE_MARKED, key=key, title=title, body=body, payload=payload,
+                    school_schema=school.schema_name) for p in wanted]
+    return enqueue(drafts, now=now, prefs=prefs, deliver_at=now + ABSENCE_GRACE)
+
+
+def withdraw_absence(school: Any, lesson_id: int, student_id: int, now: dt.datetime) -> int:
+    """The «Н» removed (or changed to «О»): its notice, if made less than ABSENCE_GRACE ago and
+    taken by no channel yet, is deleted; once a channel has it, it stays (and a new «Н» on the
+    same lesson makes no second notice). Returns the number of notices withdrawn."""
+    notices = list(Notice.objects.filter(recipient_id__in=_family_of(student_id), kind=NoticeKind.ABSENCE_MARKED,
+                                         key=_absence_key(school, lesson_id, student_id), created_at__gte=now - ABSENCE_GRACE)
+                   .values_list("id", flat=True))
+    if not notices:
+        return 0
+    # Locked: a sender claiming them now waits, then sees them gone; one that claimed first keeps them.
+    taken = {n for n, status in Delivery.objects.select_for_update().filter(notice_id__in=notices)
+             .values_list("notice_id", "status") if status != DeliveryStatus.PENDING}
+    gone = [n for n in notices if n not in taken]
+    if gone:
+        Notice.objects.filter(id__in=gone).delete()
+    return len(gone)
+
+
+def note_individual_homework(school: Any, lesson_id: int, student_id: int, now: dt.datetime) -> None:
+    """Remembers when a child's individual homework was saved (one upsert), for the summary."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO public.notify_individualhomeworkchange (school_schema, lesson_id, student_id, changed_at)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (school_schema, lesson_id, student_id) DO UPDATE SET changed_at = EXCLUDED.changed_at",
+            [school.schema_name, lesson_id, student_id, now])
 
 
 def final_mark(school: Any, mark: Any, now: dt.datetime) -> int:

@@ -27,6 +27,10 @@ class NotifySettings(models.Model):
     daily_summary = models.BooleanField("ежедневная сводка", default=True)
     summary_time = models.TimeField("время сводки", default=dt.time(19, 0))
     unexcused_absence_now = models.BooleanField("сразу сообщать о пропуске без уважительной причины", default=False)
+    # 004 §1 «оперативный контроль … посещением учебных занятий со стороны родителей»: the reason
+    # may be recorded days later (004 §VIII: up to 2 working days after the document), so a
+    # family may ask to hear of every «Н» as soon as the teacher marks it.
+    any_absence_now = models.BooleanField("сразу сообщать о любом пропуске", default=False)
     final_marks_now = models.BooleanField("сразу сообщать об итоговых отметках", default=True)
     messages_now = models.BooleanField("сообщать о новых сообщениях и объявлениях", default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -86,6 +90,7 @@ class PushSubscription(models.Model):
 class NoticeKind(models.TextChoices):
     SUMMARY = "summary", "Сводка за день"
     UNEXCUSED_ABSENCE = "absence", "Пропуск без уважительной причины"
+    ABSENCE_MARKED = "absence_marked", "Отмечен пропуск урока"
     FINAL_MARK = "final_mark", "Итоговая отметка"
     MESSAGE = "message", "Новое сообщение"
     ANNOUNCEMENT = "announcement", "Объявление"
@@ -169,3 +174,22 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.notice_id} {self.status}"
+
+
+class IndividualHomeworkChange(models.Model):
+    """When a child's individual homework (journal.IndividualHomework, which keeps no time of its
+    own) was last saved, written by notify's receiver in the journal's transaction, so the daily
+    summary can report it once (R-D03). Rows older than the summary's look-back are deleted with
+    the old notices (notify.retention)."""
+
+    school_schema = models.CharField(max_length=63)
+    lesson_id = models.BigIntegerField()
+    student_id = models.BigIntegerField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school_schema", "lesson_id", "student_id"], name="notify_ihw_once")]
+        indexes = [models.Index(fields=["school_schema", "changed_at"], name="notify_ihw_changed")]
+
+    def __str__(self) -> str:
+        return f"ДЗ {self.student_id} к {self.lesson_id} ({self.school_schema})"

@@ -28,8 +28,8 @@ CONFIRM_SALT = "notify.email-confirm"
 CONFIRM_MAX_AGE = 3 * 24 * 3600
 CONFIRM_MIN_INTERVAL = dt.timedelta(minutes=1)
 CONFIRM_MAX_PER_ADDRESS = 5
-SETTINGS_FIELDS = ["by_email", "by_push", "in_app", "daily_summary", "summary_time", "unexcused_absence_now", "final_marks_now",
-                   "messages_now"]
+SETTINGS_FIELDS = ["by_email", "by_push", "in_app", "daily_summary", "summary_time", "any_absence_now", "unexcused_absence_now",
+                   "final_marks_now", "messages_now"]
 # The summary goes out in the afternoon or evening, on the half hour.
 SUMMARY_TIMES = [dt.time(h, m) for h in range(14, 23) for m in (0, 30)]
 

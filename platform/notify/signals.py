@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -38,6 +38,43 @@ def attendance_saved(sender: Any, instance: Any, created: bool, update_fields: A
         return
     if immediate.unexcused_absence(school, instance, timezone.now()):
         transaction.on_commit(immediate.kick)
+
+
+@receiver(post_save, sender="journal.Attendance", dispatch_uid="notify.absence_marked")
+def attendance_marked(sender: Any, instance: Any, created: bool, update_fields: Any = None, raw: bool = False,
+                      **kwargs: Any) -> None:
+    """R-D03 (004 §1: parents' prompt control of attendance): a family who asked to hear of every
+    absence gets a notice when the teacher marks «Н» (journal.services.set_attendance saves the
+    row), once per lesson and student; a «Н» changed to «О» within the grace minute withdraws it."""
+    if raw or (update_fields is not None and "status" not in update_fields):
+        return
+    school = _school()
+    if school is None:
+        return
+    if instance.status == "absent":
+        if immediate.absence_marked(school, instance, timezone.now()):
+            transaction.on_commit(immediate.kick)
+    else:
+        immediate.withdraw_absence(school, instance.lesson_id, instance.student_id, timezone.now())
+
+
+@receiver(post_delete, sender="journal.Attendance", dispatch_uid="notify.absence_cleared")
+def attendance_cleared(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """The «Н» removed (a mistake corrected) within the grace minute: its notice is withdrawn
+    before any channel took it."""
+    school = _school()
+    if school is not None and instance.status == "absent":
+        immediate.withdraw_absence(school, instance.lesson_id, instance.student_id, timezone.now())
+
+
+@receiver(post_save, sender="journal.IndividualHomework", dispatch_uid="notify.individual_homework")
+def individual_homework_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """R-D03: the daily summary reports a child's individual homework; the journal row keeps no
+    time of its own, so its saving is noted here, in the journal's transaction."""
+    school = _school()
+    if raw or school is None or not (instance.text or "").strip():
+        return
+    immediate.note_individual_homework(school, instance.lesson_id, instance.student_id, timezone.now())
 
 
 @receiver(post_save, sender="journal.PeriodMark", dispatch_uid="notify.final_mark")
