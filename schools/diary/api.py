@@ -151,7 +151,7 @@ class PeriodOut(serializers.Serializer):
     ends_on = serializers.DateField()
 
 
-class YearOut(serializers.Serializer):
+class DiaryYearOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(help_text="«2025/2026»")
     starts_on = serializers.DateField()
@@ -160,8 +160,8 @@ class YearOut(serializers.Serializer):
 
 class DiaryMarksOut(serializers.Serializer):
     child = serializers.IntegerField()
-    year = YearOut(help_text="Учебный год, за который отметки")
-    years = YearOut(many=True, help_text="Учебные годы ребёнка в этой школе (для `?year=`), от раннего к позднему")
+    year = DiaryYearOut(help_text="Учебный год, за который отметки")
+    years = DiaryYearOut(many=True, help_text="Учебные годы ребёнка в этой школе (для `?year=`), от раннего к позднему")
     school_class = serializers.CharField(help_text="Класс ребёнка в этом учебном году")
     periods = PeriodOut(many=True)
     period = serializers.IntegerField(allow_null=True, help_text="null — весь год")
