@@ -41,6 +41,7 @@ from .views_control import (
     final_sheet,
     final_text,
     groups_of,
+    ktp_subgroup,
     lessons_to_check,
     may_set_final,
     notebook_of,
@@ -593,34 +594,43 @@ class CtlKtpProgressOut(serializers.Serializer):
 class CtlKtpPlanOut(serializers.Serializer):
     class_id = serializers.IntegerField()
     subject_id = serializers.IntegerField()
+    subgroup_id = serializers.IntegerField(allow_null=True, help_text="Группа (?subgroup=) или null — план класса")
+    own_plan = serializers.BooleanField(help_text="У группы свой план (false — показан план класса)")
     exists = serializers.BooleanField()
     topics = CtlTopicOut(many=True)
     progress = CtlKtpProgressOut()
 
 
-def _plan_out(school_class: Any, subject: Any) -> Any:
-    topics, _ = selectors.ktp_topics(school_class.pk, subject.pk)
-    progress = ktp.progress(school_class, subject)
-    return CtlKtpPlanOut({"class_id": school_class.pk, "subject_id": subject.pk, "exists": progress.plan is not None,
-                          "topics": topics, "progress": progress}).data
+SUBGROUP_PARAM = OpenApiParameter("subgroup", int, description="Группа предмета, который ведётся по группам (иначе — план класса)")
+
+
+def _plan_out(school_class: Any, subject: Any, subgroup: Any = None) -> Any:
+    topics, _ = selectors.ktp_topics(school_class.pk, subject.pk, subgroup.pk if subgroup else None)
+    progress = ktp.progress(school_class, subject, subgroup=subgroup)
+    own = progress.plan is not None and progress.plan.subgroup_id == (subgroup.pk if subgroup else None)
+    return CtlKtpPlanOut({"class_id": school_class.pk, "subject_id": subject.pk, "subgroup_id": subgroup.pk if subgroup else None,
+                          "own_plan": own, "exists": progress.plan is not None, "topics": topics, "progress": progress}).data
 
 
 class KtpPlanView(APIView):
-    @extend_schema(summary="КТП класса по предмету с выполнением программы", responses=CtlKtpPlanOut)
+    @extend_schema(summary="КТП класса (или группы) по предмету с выполнением программы", parameters=[SUBGROUP_PARAM],
+                   responses=CtlKtpPlanOut)
     def get(self, request: Request, school_slug: str, class_id: int, subject_id: int) -> Response:
         _, _, school_class, subject = access_class_subject(request, class_id, subject_id, for_ktp=True)
-        return Response(_plan_out(school_class, subject))
+        return Response(_plan_out(school_class, subject, ktp_subgroup(school_class, request.query_params.get("subgroup"))))
 
-    @extend_schema(summary="Заменить темы КТП", request=CtlKtpPlanIn, responses=CtlKtpPlanOut)
+    @extend_schema(summary="Заменить темы КТП класса (или группы)", parameters=[SUBGROUP_PARAM], request=CtlKtpPlanIn,
+                   responses=CtlKtpPlanOut)
     def put(self, request: Request, school_slug: str, class_id: int, subject_id: int) -> Response:
         school, _, school_class, subject = access_class_subject(request, class_id, subject_id, for_ktp=True)
-        ktp._may_edit(actor_of(request), school, school_class, subject)
+        subgroup = ktp_subgroup(school_class, request.query_params.get("subgroup"))
+        ktp._may_edit(actor_of(request), school, school_class, subject, subgroup)
         data = CtlKtpPlanIn(data=request.data)
         data.is_valid(raise_exception=True)
         topics = [TopicData(number=t["number"], title=t["title"], hours=t["hours"], planned_date=t.get("planned_date"),
                             work_type_id=t.get("work_type_id")) for t in data.validated_data["topics"]]
-        ktp.save_plan(actor_of(request), school, school_class=school_class, subject=subject, topics=topics)
-        return Response(_plan_out(school_class, subject))
+        ktp.save_plan(actor_of(request), school, school_class=school_class, subject=subject, topics=topics, subgroup=subgroup)
+        return Response(_plan_out(school_class, subject, subgroup))
 
 
 class KtpTemplateView(APIView):
@@ -641,15 +651,16 @@ class KtpImportView(APIView):
 
     @extend_schema(summary="Загрузить КТП из XLSX (№, Тема, Часы, Дата, Вид работы); при ошибке — построчный список, ничего не записано",
                    request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
-                   responses=CtlKtpPlanOut)
+                   parameters=[SUBGROUP_PARAM], responses=CtlKtpPlanOut)
     def post(self, request: Request, school_slug: str, class_id: int, subject_id: int) -> Response:
         school, _, school_class, subject = access_class_subject(request, class_id, subject_id, for_ktp=True)
-        ktp._may_edit(actor_of(request), school, school_class, subject)
+        subgroup = ktp_subgroup(school_class, request.query_params.get("subgroup"))
+        ktp._may_edit(actor_of(request), school, school_class, subject, subgroup)
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed("Приложите файл XLSX в поле file.", fields={"file": ["Обязательное поле."]})
-        ktp_import.import_plan(actor_of(request), school, school_class=school_class, subject=subject, source=upload)
-        return Response(_plan_out(school_class, subject))
+        ktp_import.import_plan(actor_of(request), school, school_class=school_class, subject=subject, source=upload, subgroup=subgroup)
+        return Response(_plan_out(school_class, subject, subgroup))
 
 
 # --- extracurricular activities (R-J15) -------------------------------------------------------------

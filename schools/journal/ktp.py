@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from accounts.roles import Perm
 from accounts.selectors import access_for
@@ -40,11 +41,11 @@ class TopicData:
     work_type_id: int | None = None
 
 
-def _may_edit(actor: Person, school: School, school_class: SchoolClass, subject: Subject) -> None:
+def _may_edit(actor: Person, school: School, school_class: SchoolClass, subject: Subject, subgroup: Subgroup | None = None) -> None:
     access = access_for(actor)
     if access.can(Perm.MANAGE_KTP, school):
         return
-    if access.can(Perm.JOURNAL_WRITE, school) and teaches(actor.pk, school_class.pk, subject.pk):
+    if access.can(Perm.JOURNAL_WRITE, school) and teaches(actor.pk, school_class.pk, subject.pk, subgroup.pk if subgroup else None):
         return
     raise PermissionDenied("КТП вносит учитель своего предмета или методист.")
 
@@ -76,9 +77,10 @@ def _validate(school_class: SchoolClass, topics: list[TopicData]) -> None:
 
 def save_plan(actor: Person, school: School, *, school_class: SchoolClass, subject: Subject, topics: list[TopicData],
               subgroup: Subgroup | None = None) -> KtpPlan:
-    """Creates the plan or replaces its topics. Topics already matched to lessons keep
-    their link when a topic with the same number remains."""
-    _may_edit(actor, school, school_class, subject)
+    """Creates the plan (of the class, or of one subgroup when the subject is taught in groups) or
+    replaces its topics. Topics already matched to lessons keep their link when a topic with the
+    same number remains. Audited with the topics before and after, and which numbers changed."""
+    _may_edit(actor, school, school_class, subject, subgroup)
     ensure_writable(school)
     ensure_year_open(school_class.year_id)
     if subgroup is not None and subgroup.school_class_id != school_class.pk:
@@ -87,20 +89,38 @@ def save_plan(actor: Person, school: School, *, school_class: SchoolClass, subje
     with transaction.atomic():
         plan, created = KtpPlan.objects.get_or_create(school_class=school_class, subject=subject, subgroup=subgroup,
                                                       defaults={"author": actor})
-        existing = {t.number: t for t in plan.topics.all()}
+        existing = {t.number: t for t in plan.topics.select_for_update()}
+        before = {n: _topic_state(t.title, t.hours, t.planned_date, t.work_type_id) for n, t in existing.items()}
         keep = {t.number for t in topics}
         removed = [t for n, t in existing.items() if n not in keep]
         if removed and Lesson.objects.filter(ktp_topic__in=removed).exists():
             raise ValidationFailed("Нельзя удалить темы, по которым уже проведены уроки.", code="topic_in_use")
         KtpTopic.objects.filter(pk__in=[t.pk for t in removed]).delete()
+        after: dict[int, dict[str, Any]] = {}
         for t in topics:
-            row = existing.get(t.number) or KtpTopic(plan=plan, number=t.number)
-            row.title, row.hours, row.planned_date, row.work_type_id = t.title.strip(), t.hours, t.planned_date, t.work_type_id
+            title = t.title.strip()
+            after[t.number] = _topic_state(title, t.hours, t.planned_date, t.work_type_id)
+            row = existing.get(t.number)
+            if row is not None and before[t.number] == after[t.number]:
+                continue  # unchanged: no write
+            row = row or KtpTopic(plan=plan, number=t.number)
+            row.title, row.hours, row.planned_date, row.work_type_id = title, t.hours, t.planned_date, t.work_type_id
             row.save()
         plan.save()
-        record(actor=actor, action="journal.ktp.save", school=school, obj=plan,
-               after={"topics": len(topics), "hours": sum(t.hours for t in topics), "created": created})
+        changed = sorted(n for n in before.keys() & after.keys() if before[n] != after[n])
+        added, dropped = sorted(after.keys() - before.keys()), sorted(before.keys() - after.keys())
+        if created or changed or added or dropped:
+            record(actor=actor, action="journal.ktp.save", school=school, obj=plan,
+                   before={"topics": {str(n): before[n] for n in sorted(before)}} if not created else None,
+                   after={"topics": {str(n): after[n] for n in sorted(after)}, "count": len(topics),
+                          "hours": sum(t.hours for t in topics), "created": created, "subgroup": subgroup.pk if subgroup else None,
+                          "changed": changed, "added": added, "removed": dropped})
     return plan
+
+
+def _topic_state(title: str, hours: int, planned_date: dt.date | None, work_type_id: int | None) -> dict[str, Any]:
+    return {"title": title, "hours": hours, "planned_date": planned_date.isoformat() if planned_date else None,
+            "work_type": work_type_id}
 
 
 @dataclass
@@ -124,15 +144,33 @@ class KtpProgress:
         return round(100 * Decimal(self.lessons_given) / self.curriculum_hours_to_date)
 
 
-def progress(school_class: SchoolClass, subject: Subject, *, on: dt.date | None = None) -> KtpProgress:
-    """How much of the plan and of the curriculum hours has been delivered by `on`."""
+def plan_for(school_class: SchoolClass, subject: Subject, subgroup: Subgroup | None = None) -> KtpPlan | None:
+    """The plan a class (or a subgroup) follows: the subgroup's own, else the class's."""
+    plans = {p.subgroup_id: p for p in KtpPlan.objects.filter(school_class=school_class, subject=subject)
+             .filter(Q(subgroup__isnull=True) | Q(subgroup=subgroup) if subgroup else Q(subgroup__isnull=True))}
+    return plans.get(subgroup.pk if subgroup else None) or plans.get(None)
+
+
+def lessons_in_scope(school_class: SchoolClass, subject: Subject, subgroup: Subgroup | None) -> QuerySet[Lesson]:
+    """The lessons a subgroup's students attend: their subgroup's and the whole class's."""
+    qs = Lesson.objects.filter(school_class=school_class, subject=subject)
+    return qs.filter(Q(subgroup=subgroup) | Q(subgroup__isnull=True)) if subgroup else qs
+
+
+def progress(school_class: SchoolClass, subject: Subject, *, subgroup: Subgroup | None = None, on: dt.date | None = None) -> KtpProgress:
+    """How much of the plan and of the curriculum hours has been delivered by `on`. For a subgroup
+    (a language taught in two groups): its own plan (else the class's), and only the lessons its
+    students attend (its own and the whole class's), so two groups are not counted twice. For the
+    class as a whole, lessons held at the same time in several groups count once."""
     from schoolyear.calendar_service import SchoolCalendar
 
     today = on or rules.today()
-    plan = KtpPlan.objects.filter(school_class=school_class, subject=subject, subgroup__isnull=True).first()
+    plan = plan_for(school_class, subject, subgroup)
     topics = list(plan.topics.all()) if plan else []
-    delivered_ids = set(Lesson.objects.filter(ktp_topic__in=topics).values_list("ktp_topic_id", flat=True)) if topics else set()
-    lessons_given = Lesson.objects.filter(school_class=school_class, subject=subject, date__lte=today).count()
+    scope = lessons_in_scope(school_class, subject, subgroup)
+    delivered_ids = set(scope.filter(ktp_topic__in=topics).values_list("ktp_topic_id", flat=True)) if topics else set()
+    given = scope.filter(date__lte=today)
+    lessons_given = given.count() if subgroup else given.values("date", "lesson_number").distinct().count()
     hours = CurriculumLine.objects.filter(school_class=school_class, subject=subject).values_list("hours_per_week", flat=True).first()
     school_days = sum(1 for _ in SchoolCalendar.for_year(school_class.year).school_days(school_class.year.starts_on, today, school_class.grade))
     weeks = Decimal(school_days) / 5

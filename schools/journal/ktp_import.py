@@ -19,7 +19,7 @@ from .models import WorkType
 if TYPE_CHECKING:
     from accounts.models import Person
     from curriculum.models import Subject
-    from roster.models import SchoolClass
+    from roster.models import SchoolClass, Subgroup
     from tenants.models import School
 
     from .models import KtpPlan
@@ -171,13 +171,14 @@ def parse_plan(source: bytes | IO[bytes], school_class: SchoolClass) -> ParsedPl
 
 
 def import_plan(actor: Person, school: School, *, school_class: SchoolClass, subject: Subject,
-                source: bytes | IO[bytes]) -> KtpPlan:
-    """Parses the whole file, then replaces the plan's topics in one transaction (ktp.save_plan)."""
+                source: bytes | IO[bytes], subgroup: Subgroup | None = None) -> KtpPlan:
+    """Parses the whole file, then replaces the plan's topics (of the class, or of one subgroup) in
+    one transaction (ktp.save_plan)."""
     from .ktp import _may_edit
 
-    _may_edit(actor, school, school_class, subject)  # outsiders learn nothing from parsing
+    _may_edit(actor, school, school_class, subject, subgroup)  # outsiders learn nothing from parsing
     parsed = parse_plan(source, school_class)
-    return save_plan(actor, school, school_class=school_class, subject=subject, topics=parsed.topics)
+    return save_plan(actor, school, school_class=school_class, subject=subject, topics=parsed.topics, subgroup=subgroup)
 
 
 def template_workbook() -> bytes:

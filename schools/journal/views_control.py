@@ -29,7 +29,7 @@ from core.access import access_school
 from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from core.views import form_error, page
 from curriculum.models import Subject, TeachingAssignment
-from roster.models import Enrolment, SchoolClass
+from roster.models import Enrolment, SchoolClass, Subgroup
 from schoolyear.models import StudyPeriod
 from schoolyear.selectors import current_year, periods_for_grade
 
@@ -855,21 +855,47 @@ def ktp_list(request: HttpRequest, school_slug: str) -> HttpResponse:
     return render(request, "journal/control/ktp_list.html", {"school": school, "rows": rows, "year": year})
 
 
-def may_edit_ktp(request: HttpRequest, access: Access, school: School, school_class: SchoolClass, subject: Subject) -> bool:
+def may_edit_ktp(request: HttpRequest, access: Access, school: School, school_class: SchoolClass, subject: Subject,
+                 subgroup: Subgroup | None = None) -> bool:
     try:
-        ktp._may_edit(actor_of(request), school, school_class, subject)
+        ktp._may_edit(actor_of(request), school, school_class, subject, subgroup)
     except PermissionDenied:
         return False
     return True
 
 
+def ktp_subgroup(school_class: SchoolClass, raw: Any) -> Subgroup | None:
+    """?subgroup=<id> of the class (404 for another class's), else None: the class as a whole."""
+    subgroup_id = _int(raw)
+    if subgroup_id is None:
+        return None
+    subgroup = Subgroup.objects.filter(pk=subgroup_id, school_class=school_class).first()
+    if subgroup is None:
+        raise NotFound("Подгруппа не найдена.")
+    return subgroup
+
+
+def ktp_groups(school_class: SchoolClass, subject: Subject) -> list[Subgroup]:
+    """The subgroups the subject is taught in (teaching load, plans, lessons), for the page's links."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import KtpPlan
+
+    used = (Exists(TeachingAssignment.objects.filter(subgroup=OuterRef("pk"), subject=subject))
+            | Exists(KtpPlan.objects.filter(subgroup=OuterRef("pk"), subject=subject))
+            | Exists(Lesson.objects.filter(subgroup=OuterRef("pk"), subject=subject)))
+    return list(Subgroup.objects.filter(used, school_class=school_class).order_by("name"))
+
+
 @page
 @GET_POST
 def ktp_plan(request: HttpRequest, school_slug: str, class_id: int, subject_id: int) -> HttpResponse:
-    """View and edit the topics, import them from XLSX, see the delivery (R-J13)."""
+    """View and edit the topics, import them from XLSX, see the delivery (R-J13); ?subgroup= for the
+    plan of one group of a subject taught in groups (its own plan, else the class's is shown)."""
     school, access, school_class, subject = access_class_subject(request, class_id, subject_id, for_ktp=True)
+    subgroup = ktp_subgroup(school_class, request.GET.get("subgroup"))
     work_types = [(w.pk, w.name) for w in WorkType.objects.filter(is_active=True)]
-    topics, _ = selectors.ktp_topics(class_id, subject_id)
+    topics, _ = selectors.ktp_topics(class_id, subject_id, subgroup.pk if subgroup else None)
     initial = [{"number": t.number, "title": t.title, "hours": t.hours, "planned_date": t.planned_date,
                 "work_type": t.work_type_id} for t in topics]
     action = request.POST.get("action") if request.method == "POST" else None
@@ -878,27 +904,30 @@ def ktp_plan(request: HttpRequest, school_slug: str, class_id: int, subject_id: 
     import_form = KtpImportForm(request.POST if action == "import" else None, request.FILES if action == "import" else None)
     problems: list[str] = []
     if action:
-        ktp._may_edit(actor_of(request), school, school_class, subject)
+        ktp._may_edit(actor_of(request), school, school_class, subject, subgroup)
         form: Any = formset if action == "save" else import_form
         if form.is_valid():
             try:
                 if action == "save":
                     ktp.save_plan(actor_of(request), school, school_class=school_class, subject=subject,
-                                  topics=formset.topics())  # type: ignore[attr-defined]
+                                  topics=formset.topics(), subgroup=subgroup)  # type: ignore[attr-defined]
                 else:
                     ktp_import.import_plan(actor_of(request), school, school_class=school_class, subject=subject,
-                                           source=import_form.cleaned_data["file"])
+                                           source=import_form.cleaned_data["file"], subgroup=subgroup)
             except PermissionDenied:
                 raise
             except DomainError as exc:
                 problems = [exc.message] + [m for messages_ in exc.fields.values() for m in messages_ if m != exc.message]
             else:
                 messages.success(request, "План сохранён." if action == "save" else "План загружен из файла.")
-                return redirect("school:journal-ktp-plan", school_slug=school.slug, class_id=class_id, subject_id=subject_id)
+                url = reverse("school:journal-ktp-plan", kwargs={"school_slug": school.slug, "class_id": class_id, "subject_id": subject_id})
+                return redirect(url + (f"?subgroup={subgroup.pk}" if subgroup else ""))
+    progress = ktp.progress(school_class, subject, subgroup=subgroup)
     return render(request, "journal/control/ktp_plan.html", {
-        "school": school, "school_class": school_class, "subject": subject, "topics": topics, "formset": formset,
-        "import_form": import_form, "problems": problems, "progress": ktp.progress(school_class, subject),
-        "may_edit": may_edit_ktp(request, access, school, school_class, subject), "columns": ktp_import.COLUMNS,
+        "school": school, "school_class": school_class, "subject": subject, "subgroup": subgroup, "groups": ktp_groups(school_class, subject),
+        "shared": subgroup is not None and progress.plan is not None and progress.plan.subgroup_id is None,
+        "topics": topics, "formset": formset, "import_form": import_form, "problems": problems, "progress": progress,
+        "may_edit": may_edit_ktp(request, access, school, school_class, subject, subgroup), "columns": ktp_import.COLUMNS,
     })
 
 
