@@ -23,6 +23,8 @@ from rest_framework.views import APIView
 from accounts.roles import Perm
 from core.access import access_school
 from core.errors import NotFound, PermissionDenied, ValidationFailed
+from curriculum.models import Subject
+from roster.models import SchoolClass
 from schoolyear.selectors import current_year
 
 from . import activities, ktp, ktp_import, notebook, period_marks, rules, selectors, services, timeliness
@@ -68,21 +70,35 @@ class CtlPersonOut(serializers.Serializer):
 
 
 class CtlChangeItemIn(serializers.Serializer):
-    """One change: a mark (work, student, value; empty value removes it), attendance (student,
-    status ""/absent/late) or the lesson's texts (topic, done, homework)."""
+    """One change: a mark (work, student, value; empty value removes it; source_document for a mark
+    from a hospital school or sanatorium, R-J09), attendance (student, status ""/absent/late), the
+    lesson's texts (topic, done, homework), a forgotten lesson of the timetable (new_lesson:
+    subgroup, lesson_number, topic, done, homework) or a period/year/exam/final mark past its window
+    (period_mark: student, kind, period, value)."""
 
-    op = serializers.ChoiceField(choices=["mark", "attendance", "lesson"])
+    op = serializers.ChoiceField(choices=list(services.CHANGE_OPS))
     work = serializers.IntegerField(required=False)
     student = serializers.IntegerField(required=False)
     value = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=8)
+    source_document = serializers.CharField(required=False, allow_blank=True, max_length=300,
+                                            help_text="mark: документ-основание отметки из другого учреждения (R-J09)")
     status = serializers.ChoiceField(choices=["", "absent", "late"], required=False, allow_null=True)
     topic = serializers.CharField(required=False, allow_blank=True, max_length=500)
     done = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     homework = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    subgroup = serializers.IntegerField(required=False, allow_null=True, help_text="new_lesson: подгруппа урока или null")
+    lesson_number = serializers.IntegerField(required=False, help_text="new_lesson: номер урока по расписанию")
+    kind = serializers.ChoiceField(choices=FinalKind.choices, required=False, help_text="period_mark: period, year, exam, final")
+    period = serializers.IntegerField(required=False, allow_null=True, help_text="period_mark: учебный период (для kind=period)")
 
 
 class CtlChangeRequestIn(serializers.Serializer):
-    lesson = serializers.IntegerField(help_text="Урок, в который вносятся изменения (старше срока блокировки)")
+    lesson = serializers.IntegerField(required=False, allow_null=True,
+                                      help_text="Урок, в который вносятся изменения (старше срока блокировки); без урока — "
+                                                "school_class и subject (и date для new_lesson)")
+    school_class = serializers.IntegerField(required=False, allow_null=True, help_text="Класс (заявка без записи урока)")
+    subject = serializers.IntegerField(required=False, allow_null=True, help_text="Предмет (заявка без записи урока)")
+    date = serializers.DateField(required=False, allow_null=True, help_text="Дата пропущенного урока (new_lesson)")
     changes = CtlChangeItemIn(many=True)
     reason = serializers.CharField(max_length=2000)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000,
@@ -198,16 +214,31 @@ class ChangeRequestListView(generics.GenericAPIView):
         page = self.paginate_queryset(rows)  # type: ignore[arg-type]
         return self.get_paginated_response(_requests_out(list(page or [])))
 
-    @extend_schema(summary="Подать заявку на изменение закрытой записи урока", request=CtlChangeRequestIn,
-                   responses={201: CtlChangeRequestOut})
+    @extend_schema(summary="Подать заявку: изменение закрытой записи урока, пропущенный урок по расписанию или итоговые "
+                           "отметки после срока", request=CtlChangeRequestIn, responses={201: CtlChangeRequestOut})
     def post(self, request: Request, school_slug: str) -> Response:
-        access_school(request, Perm.JOURNAL_WRITE)
-        school, _, lesson = access_lesson(request, _lesson_id(request.data), write=True)
+        school, _ = access_school(request, Perm.JOURNAL_WRITE)
+        raw_lesson = request.data.get("lesson") if hasattr(request.data, "get") else None
+        lesson = None
+        if raw_lesson not in (None, ""):
+            school, _, lesson = access_lesson(request, _lesson_id(request.data), write=True)
         data = CtlChangeRequestIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        school_class = subject = None
+        if lesson is None:
+            if not (v.get("school_class") and v.get("subject")):
+                raise ValidationFailed("Укажите урок или класс и предмет.", fields={"lesson": ["Обязательное поле."]})
+            if any(c["op"] == "new_lesson" for c in v["changes"]):
+                # A substitute may ask for the lesson they taught: the service checks the slot is theirs in the timetable.
+                school_class = SchoolClass.objects.select_related("year").filter(pk=v["school_class"]).first()
+                subject = Subject.objects.filter(pk=v["subject"]).first()
+                if school_class is None or subject is None:
+                    raise NotFound("Класс или предмет не найден.")
+            else:
+                school, _, school_class, subject = access_class_subject(request, v["school_class"], v["subject"])
         filed = file_request(actor_of(request), school, lesson, [dict(c) for c in v["changes"]], reason=v["reason"],
-                             description=v["description"])
+                             description=v["description"], school_class=school_class, subject=subject, date=v.get("date"))
         return Response(_requests_out([filed])[0], status=status.HTTP_201_CREATED)
 
 

@@ -34,6 +34,10 @@ class ChangeRequestForm(forms.Form):
     topic = forms.CharField(label="Тема урока", required=False, max_length=500)
     done = forms.CharField(label="Что сделано на уроке", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     homework = forms.CharField(label="Домашнее задание", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    source_document = forms.CharField(
+        label="Документ-основание отметок (если они из другого учреждения)", required=False, max_length=300,
+        help_text="Справка, ведомость или табель лечебного или иного учреждения (003 §2.3.5): записывается к каждой "
+                  "изменённой отметке этой заявки.")
     comment = forms.CharField(label="Пояснение к перечню изменений", required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 2}))
     reason = forms.CharField(label="Причина изменений", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
@@ -46,6 +50,22 @@ class ChangeRequestForm(forms.Form):
             for work_id in work_ids:
                 self.fields[f"m_{work_id}_{student_id}"] = forms.CharField(
                     label="Отметка", required=False, max_length=8, widget=forms.TextInput(attrs={"size": 4, "inputmode": "text"}))
+
+
+class FinalChangeForm(forms.Form):
+    """A change request for period (year, exam, final) marks past their window (R-J11, R-J08):
+    `mark_<student>` holds the corrected value next to the current one; unchanged rows are skipped."""
+
+    comment = forms.CharField(label="Пояснение к перечню изменений", required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label="Причина изменений", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Что привело к необходимости изменений (003 §2.3.3.1).")
+
+    def __init__(self, *args: Any, student_ids: Sequence[int] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for student_id in student_ids:
+            self.fields[f"mark_{student_id}"] = forms.CharField(required=False, max_length=8,
+                                                                widget=forms.TextInput(attrs={"size": 4}))
 
 
 class DecisionForm(forms.Form):

@@ -639,7 +639,16 @@ def _change_text(change: dict[str, Any], names: dict[int, str], works: dict[int,
         work = works.get(change.get("work") or 0)
         what = f"«{work.work_type.name}{' — ' + work.topic if work.topic else ''}»" if work else "работа"
         new = str(change.get("value") or "") or "удалить"
-        return f"{who}: отметка за {what}: {change.get('was') or '—'} → {new}"
+        document = f" (основание: {change['source_document']})" if change.get("source_document") else ""
+        return f"{who}: отметка за {what}: {change.get('was') or '—'} → {new}{document}"
+    if op == "period_mark":  # R-J11 past the window (the words live with the change requests)
+        from .services import period_mark_change_text
+
+        return period_mark_change_text(change, who)
+    if op == "new_lesson":
+        from .services import new_lesson_change_text
+
+        return new_lesson_change_text(change)
     if op == "attendance":
         was = _ATTENDANCE_WORDS.get(str(change.get("was") or ""), "—")
         return f"{who}: посещаемость: {was} → {_ATTENDANCE_WORDS.get(str(change.get('status') or ''), '—')}"

@@ -380,139 +380,347 @@ def set_absence_reason(actor: Person, school: School, attendance: Attendance, re
 
 # --- change requests (R-J08) --------------------------------------------------------------------
 
-CHANGE_OPS = {"mark", "attendance", "lesson"}
+CHANGE_OPS = ("mark", "attendance", "lesson", "new_lesson", "period_mark")
 # The keys each operation may carry ("was" is the value before, added for the register's «было → стало»).
 CHANGE_KEYS: dict[str, frozenset[str]] = {
-    "mark": frozenset({"op", "work", "student", "value", "was"}),
+    "mark": frozenset({"op", "work", "student", "value", "source_document", "was"}),
     "attendance": frozenset({"op", "student", "status", "was"}),
     "lesson": frozenset({"op", "topic", "done", "homework", "was"}),
+    # A lesson of the timetable that has no record yet (forgotten past the lock): the request's class,
+    # subject and date, plus the subgroup and the lesson number; the approval creates the record.
+    "new_lesson": frozenset({"op", "subgroup", "lesson_number", "topic", "done", "homework"}),
+    # A period, year, exam or final mark past its window (R-J11).
+    "period_mark": frozenset({"op", "student", "kind", "period", "value", "was"}),
 }
 LESSON_TEXTS = ("topic", "done", "homework")
+NOT_ASSESSED = {"н/а", "на", "н\\а"}
+
+
+@dataclass(frozen=True)
+class RequestTarget:
+    """What a change request is about: a class and subject on a date, and the lesson record when
+    there is one (none for a forgotten lesson or for period marks only)."""
+
+    school_class: SchoolClass
+    subject: Subject
+    date: dt.date
+    lesson: Lesson | None = None
 
 
 def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def _clean_changes(lesson: Lesson, changes: Any) -> list[dict[str, Any]]:
+def _bad(n: int, text: str, key: str, code: str = "bad_change") -> ValidationFailed:
+    return ValidationFailed(f"Изменение {n}: {text}", code=code, fields={"changes": [f"{n}: {key}"]})
+
+
+def _clean_texts(n: int, change: dict[str, Any], item: dict[str, Any]) -> None:
+    for name in LESSON_TEXTS:
+        text = change.get(name)
+        if text is None:
+            continue
+        if not isinstance(text, str) or len(text) > 5000:
+            raise _bad(n, f"поле «{name}» — текст не длиннее 5000 знаков.", name)
+        item[name] = text
+
+
+def _clean_new_lesson(n: int, target: RequestTarget, change: dict[str, Any]) -> tuple[dict[str, Any], Lesson]:
+    """The slot of a forgotten lesson, and an unsaved Lesson standing for it (to know its students)."""
+    if target.lesson is not None:
+        raise _bad(n, "запись этого урока уже есть: меняйте её тему, а не создавайте урок.", "op")
+    subgroup_id = change.get("subgroup")
+    if subgroup_id is not None and (not _is_id(subgroup_id) or not Subgroup.objects.filter(
+            pk=subgroup_id, school_class=target.school_class).exists()):
+        raise _bad(n, "подгруппа не из этого класса.", "subgroup")
+    number = change.get("lesson_number")
+    if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= 12:
+        raise _bad(n, "номер урока от 0 до 12.", "lesson_number")
+    item: dict[str, Any] = {"op": "new_lesson", "subgroup": subgroup_id, "lesson_number": number}
+    _clean_texts(n, change, item)
+    if not str(item.get("topic") or "").strip():
+        raise _bad(n, "укажите тему урока.", "topic")
+    slot = Lesson(school_class=target.school_class, subject=target.subject, subgroup_id=subgroup_id, date=target.date,
+                  lesson_number=number)
+    return item, slot
+
+
+def _clean_period_mark(n: int, target: RequestTarget, change: dict[str, Any], students: set[int],
+                       periods: dict[int, Any], on: dt.date | None) -> dict[str, Any]:
+    """A period (year, exam, final) mark checked key by key as set_period_mark checks it; when
+    filing (`on`), only past its window: inside it the teacher sets it without a request."""
+    from .models import FinalKind
+    from .period_marks import window
+
+    if not _is_id(change.get("student")) or change["student"] not in students:
+        raise _bad(n, "обучающийся не из этого класса.", "student")
+    kind = change.get("kind")
+    if kind not in FinalKind.values:
+        raise _bad(n, "вид итоговой отметки: period, year, exam или final.", "kind")
+    period_id = change.get("period")
+    period = None
+    if kind == FinalKind.PERIOD:
+        if not _is_id(period_id) or period_id not in periods:
+            raise _bad(n, "учебный период не относится к этому классу.", "period")
+        period = periods[period_id]
+    elif period_id is not None:
+        raise _bad(n, "годовая, экзаменационная и итоговая отметки ставятся без периода.", "period")
+    raw = change.get("value")
+    if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).strip():
+        raise _bad(n, "укажите отметку (1–5, «зач», «незач», «осв» или «н/а»).", "value")
+    value = str(raw).strip().lower()
+    if value not in NOT_ASSESSED:
+        try:
+            rules.parse_mark(value)
+        except ValidationFailed as exc:
+            raise _bad(n, exc.message, "value", exc.code) from exc
+    if on is not None:
+        start, end = window(target.school_class, kind, period)
+        if on <= end:
+            raise _bad(n, f"срок этой отметки ({start:%d.%m.%Y}–{end:%d.%m.%Y}) ещё не прошёл: выставьте её сами.", "value",
+                       "not_locked")
+    return {"op": "period_mark", "student": change["student"], "kind": kind, "period": period_id if period else None,
+            "value": value}
+
+
+def _clean_changes(target: RequestTarget, changes: Any, *, on: dt.date | None = None) -> list[dict[str, Any]]:
     """Checks a request's changes as a whole and returns them normalised, with only the known keys
     of each operation: an unknown key, a value of the wrong type, a student or work not of this
     lesson, a repeated change or contradictory ones (a mark and an absence of one student) are
-    refused with the number of the change, before anything is stored or applied."""
+    refused with the number of the change, before anything is stored or applied. `on` is the
+    filing day (the period marks' windows are checked then; an approval applies past them)."""
     if not isinstance(changes, list) or not changes:
         raise ValidationFailed("Перечислите изменения.", fields={"changes": ["Пустой список."]})
     if len(changes) > 500:
         raise ValidationFailed("Слишком много изменений в одной заявке (не больше 500).", fields={"changes": ["Больше 500."]})
-
-    def bad(n: int, text: str, key: str, code: str = "bad_change") -> ValidationFailed:
-        return ValidationFailed(f"Изменение {n}: {text}", code=code, fields={"changes": [f"{n}: {key}"]})
-
-    students = students_of_lesson_ids(lesson)
-    work_ids = set(Work.objects.filter(lesson=lesson).values_list("pk", flat=True))
+    for n, change in enumerate(changes, start=1):
+        if not isinstance(change, dict):
+            raise _bad(n, "ожидается объект с полем «op».", "op")
+        if change.get("op") not in CHANGE_OPS:
+            raise _bad(n, f"неизвестная операция (допустимо: {', '.join(CHANGE_OPS)}).", "op")
+        unknown = sorted(str(k) for k in change if k not in CHANGE_KEYS[change["op"]])
+        if unknown:
+            raise _bad(n, f"неизвестные поля для «{change['op']}»: {', '.join(unknown)}.", unknown[0])
+    new_lessons = [n for n, c in enumerate(changes, start=1) if c["op"] == "new_lesson"]
+    if len(new_lessons) > 1:
+        raise _bad(new_lessons[1], "в заявке может быть только один новый урок.", "duplicate")
+    lesson = target.lesson
+    new_item: dict[str, Any] | None = None
+    if new_lessons:
+        new_item, lesson = _clean_new_lesson(new_lessons[0], target, changes[new_lessons[0] - 1])
+    students = students_of_lesson_ids(lesson) if lesson is not None else set()
+    work_ids = set(Work.objects.filter(lesson=target.lesson).values_list("pk", flat=True)) if target.lesson else set()
+    year_students: set[int] | None = None
+    periods: dict[int, Any] = {}
     clean: list[dict[str, Any]] = []
     seen: set[tuple[Any, ...]] = set()
     for n, change in enumerate(changes, start=1):
-        if not isinstance(change, dict):
-            raise bad(n, "ожидается объект с полем «op».", "op")
-        op = change.get("op")
-        if op not in CHANGE_OPS:
-            raise bad(n, "неизвестная операция (допустимо: mark, attendance, lesson).", "op")
-        unknown = sorted(str(k) for k in change if k not in CHANGE_KEYS[op])
-        if unknown:
-            raise bad(n, f"неизвестные поля для «{op}»: {', '.join(unknown)}.", unknown[0])
+        op = change["op"]
         item: dict[str, Any] = {"op": op}
+        key: tuple[Any, ...]
+        if op == "new_lesson":
+            assert new_item is not None
+            clean.append(new_item)
+            continue
+        if op == "period_mark":
+            if year_students is None:
+                year_students, periods = _class_year(target.school_class)
+            item = _clean_period_mark(n, target, change, year_students, periods, on)
+            key = ("period_mark", item["student"], item["kind"], item["period"])
+        elif lesson is None:
+            raise _bad(n, "заявка не называет урок: в ней можно менять только итоговые отметки или записать пропущенный урок.", "op")
+        elif op == "lesson" and new_item is not None:
+            raise _bad(n, "тему и задание нового урока указывают в нём самом.", "op")
         if op in ("mark", "attendance"):
             if not _is_id(change.get("student")) or change["student"] not in students:
-                raise bad(n, "обучающийся не из этого класса (подгруппы) в день урока.", "student")
+                raise _bad(n, "обучающийся не из этого класса (подгруппы) в день урока.", "student")
             item["student"] = change["student"]
         if op == "mark":
             if not _is_id(change.get("work")) or change["work"] not in work_ids:
-                raise bad(n, "работа не из этого урока.", "work")
+                raise _bad(n, "работа не из этого урока.", "work")
             raw = change.get("value")
             if (raw is not None and not isinstance(raw, str | int)) or isinstance(raw, bool):
-                raise bad(n, "отметка — строка или число.", "value")
+                raise _bad(n, "отметка — строка или число.", "value")
             value = "" if raw is None else str(raw).strip()
             if value:
                 try:
                     rules.parse_mark(value)
                 except ValidationFailed as exc:
-                    raise bad(n, exc.message, "value", exc.code) from exc
+                    raise _bad(n, exc.message, "value", exc.code) from exc
             item.update(work=change["work"], value=value)
-            key: tuple[Any, ...] = ("mark", item["work"], item["student"])
+            document = change.get("source_document")
+            if document is not None and (not isinstance(document, str) or len(document) > 300):
+                raise _bad(n, "документ-основание — текст не длиннее 300 знаков.", "source_document")
+            if document and document.strip():
+                item["source_document"] = document.strip()  # R-J09: a mark from a hospital school rests on it
+            key = ("mark", item["work"], item["student"])
         elif op == "attendance":
             status = change.get("status") or ""
             if status not in ("", Attendance.Status.ABSENT, Attendance.Status.LATE):
-                raise bad(n, "посещаемость «absent», «late» или пусто.", "status")
+                raise _bad(n, "посещаемость «absent», «late» или пусто.", "status")
             item["status"] = str(status)
             key = ("attendance", item["student"])
-        else:
-            for name in LESSON_TEXTS:
-                text = change.get(name)
-                if text is None:
-                    continue
-                if not isinstance(text, str) or len(text) > 5000:
-                    raise bad(n, f"поле «{name}» — текст не длиннее 5000 знаков.", name)
-                item[name] = text
+        elif op == "lesson":
+            _clean_texts(n, change, item)
             if not any(name in item for name in LESSON_TEXTS):
-                raise bad(n, "укажите тему, что сделано или домашнее задание.", "lesson")
+                raise _bad(n, "укажите тему, что сделано или домашнее задание.", "lesson")
             key = ("lesson",)
         if "was" in change:
             was = change["was"]
             ok = (isinstance(was, dict) and all(k in LESSON_TEXTS and isinstance(v, str) for k, v in was.items())) if op == "lesson" \
                 else isinstance(was, str | type(None))
             if not ok:
-                raise bad(n, "поле «was» неверного вида.", "was")
+                raise _bad(n, "поле «was» неверного вида.", "was")
             item["was"] = was if was is not None else ""
         if key in seen:
-            raise bad(n, "это изменение уже есть в заявке.", "duplicate")
+            raise _bad(n, "это изменение уже есть в заявке.", "duplicate")
         seen.add(key)
         clean.append(item)
     absent = {c["student"] for c in clean if c["op"] == "attendance" and c["status"] == Attendance.Status.ABSENT}
     for n, c in enumerate(clean, start=1):
-        if c["op"] == "mark" and c["value"] and c["student"] in absent:
-            raise bad(n, "отметка обучающемуся, которого та же заявка отмечает отсутствующим.", "student")
+        if c["op"] == "mark" and c["value"] and c["student"] in absent and not c.get("source_document"):
+            raise _bad(n, "отметка обучающемуся, которого та же заявка отмечает отсутствующим (без документа-основания).", "student")
     return clean
 
 
+def _class_year(school_class: SchoolClass) -> tuple[set[int], dict[int, Any]]:
+    """The class's students over its year and the study periods of its grade (for period marks)."""
+    from schoolyear.models import StudyPeriod
+
+    year = school_class.year
+    students = set(Enrolment.objects.filter(school_class=school_class, since__lte=year.ends_on)
+                   .exclude(until__lt=year.starts_on).values_list("student_id", flat=True))
+    periods = {p.pk: p for p in StudyPeriod.objects.select_related("scheme")
+               .filter(scheme__year_id=school_class.year_id, scheme__grades__contains=[school_class.grade])}
+    return students, periods
+
+
+FINAL_WORDS = {"year": "год", "exam": "экзамен", "final": "итоговая"}
+
+
+def period_mark_change_text(change: dict[str, Any], who: str) -> str:
+    """A `period_mark` change in the words of the register: «Иванов И.: отметка за 1 четверть: 3 → 4»."""
+    from schoolyear.models import StudyPeriod
+
+    if change.get("kind") == "period":
+        name = StudyPeriod.objects.filter(pk=change.get("period") or 0).values_list("name", flat=True).first() or "период"
+    else:
+        name = FINAL_WORDS.get(str(change.get("kind")), "период")
+    return f"{who}: отметка за {name}: {change.get('was') or '—'} → {change.get('value') or '—'}"
+
+
+def new_lesson_change_text(change: dict[str, Any]) -> str:
+    """A `new_lesson` change in words: «Новый урок 3: тема «Дроби»; домашнее задание «№ 5»»."""
+    labels = {"topic": "тема", "done": "что сделано", "homework": "домашнее задание"}
+    parts = [f"{label} «{change[name]}»" for name, label in labels.items() if change.get(name)]
+    return f"Новый урок {change.get('lesson_number')}" + (": " + "; ".join(parts) if parts else "")
+
+
 def _apply_order(change: dict[str, Any]) -> int:
-    """The order an approval applies changes in, whatever order they were listed: the lesson's
-    texts, attendance cleared or set to «late», marks removed, absences set (a student marked
-    absent loses the mark first), then marks set (a student marked present gets it after)."""
+    """The order an approval applies changes in, whatever order they were listed: a forgotten
+    lesson's record first, the lesson's texts, attendance cleared or set to «late», marks removed,
+    absences set (a student marked absent loses the mark first), then marks set (a student marked
+    present gets it after), and period marks last."""
     op = change.get("op")
+    if op == "new_lesson":
+        return -1
     if op == "lesson":
         return 0
     if op == "attendance":
         return 3 if change.get("status") == Attendance.Status.ABSENT else 1
+    if op == "period_mark":
+        return 5
     return 2 if not str(change.get("value") or "").strip() else 4
 
 
-def file_change_request(actor: Person, school: School, lesson: Lesson, *, changes: list[dict[str, Any]],
-                        description: str, reason: str) -> ChangeRequest:
-    """«Замена сведений в электронном журнале» (003 §2.3.3.1): for a record past the lock."""
-    _require_teacher_of(actor, school, lesson.school_class, lesson.subject, lesson.subgroup, lesson.date, lesson.lesson_number)
-    ensure_year_open(lesson.school_class.year_id)
-    if lesson.date >= rules.lock_boundary():
-        raise ValidationFailed("Эта запись ещё не закрыта: исправьте её в журнале сами.", code="not_locked")
+def _timetable_slot(actor: Person, target: RequestTarget, new: dict[str, Any]) -> Any:
+    """R-J06, R-J08: the timetable has this lesson for the actor on that date (substitutions
+    included: a substitute may ask for the lesson they taught)."""
+    from timetable.selectors import lessons_on
+
+    for slot in lessons_on(target.date, teacher=actor):
+        if (slot.school_class.pk == target.school_class.pk and slot.subject.pk == target.subject.pk
+                and slot.lesson_number == new["lesson_number"]
+                and (slot.subgroup.pk if slot.subgroup else None) == new["subgroup"]):
+            return slot
+    raise ValidationFailed(
+        f"В расписании {target.date:%d.%m.%Y} у вас нет урока {new['lesson_number']} «{target.subject}» в {target.school_class}.",
+        code="not_in_timetable", fields={"lesson_number": ["Нет в вашем расписании."]})
+
+
+def _require_period_marks_right(actor: Person, school: School, school_class: SchoolClass, subject: Subject) -> None:
+    access = access_for(actor)
+    if not (teaches(actor.pk, school_class.pk, subject.pk) or access.is_class_teacher_of(school, school_class.pk)):
+        raise PermissionDenied("Итоговые отметки выставляет учитель предмета в своём классе или классный руководитель.")
+
+
+def file_change_request(actor: Person, school: School, lesson: Lesson | None = None, *, changes: list[dict[str, Any]],
+                        description: str, reason: str, school_class: SchoolClass | None = None,
+                        subject: Subject | None = None, date: dt.date | None = None) -> ChangeRequest:
+    """«Замена сведений в электронном журнале» (003 §2.3.3.1): for a record past the lock. Without
+    `lesson`, the request names the class and subject and either a forgotten lesson of the timetable
+    (a `new_lesson` change on `date`, past the lock) or period marks past their window (R-J11)."""
+    if lesson is not None:
+        school_class, subject, date = lesson.school_class, lesson.subject, lesson.date
+        _require_teacher_of(actor, school, school_class, subject, lesson.subgroup, lesson.date, lesson.lesson_number)
+        if lesson.date >= rules.lock_boundary():
+            raise ValidationFailed("Эта запись ещё не закрыта: исправьте её в журнале сами.", code="not_locked")
+    else:
+        _require_writer(actor, school)
+        if school_class is None or subject is None:
+            raise ValidationFailed("Укажите урок или класс и предмет.", fields={"lesson": ["Обязательное поле."]})
+    ensure_year_open(school_class.year_id)
     if not reason.strip() or not description.strip():
         raise ValidationFailed("Укажите перечень изменений и причину.", fields={
             **({"reason": ["Обязательное поле."]} if not reason.strip() else {}),
             **({"description": ["Обязательное поле."]} if not description.strip() else {})})
-    changes = _clean_changes(lesson, changes)
+    ops = {c.get("op") for c in changes if isinstance(c, dict)} if isinstance(changes, list) else set()
+    if lesson is None and "new_lesson" in ops and date is None:
+        raise ValidationFailed("Укажите дату пропущенного урока.", fields={"date": ["Обязательное поле."]})
+    target = RequestTarget(school_class, subject, date or rules.today(), lesson)
+    today = rules.today()
+    clean = _clean_changes(target, changes, on=today)
+    new = next((c for c in clean if c["op"] == "new_lesson"), None)
+    if new is not None:
+        _timetable_slot(actor, target, new)
+        if target.date >= rules.lock_boundary():
+            raise ValidationFailed("Этот урок ещё можно записать в журнале самому.", code="not_locked")
+        _ensure_school_day(school_class, target.date)
+        if Lesson.objects.filter(school_class=school_class, subgroup_id=new["subgroup"], subject=subject, date=target.date,
+                                 lesson_number=new["lesson_number"]).exists():
+            raise ValidationFailed("Запись этого урока уже есть: подайте заявку на её изменение.", code="lesson_exists")
+    if "period_mark" in ops:
+        _require_period_marks_right(actor, school, school_class, subject)
+        rules.ensure_marks_allowed(school_class.grade)
+    if lesson is None and new is None:
+        target = RequestTarget(school_class, subject, _period_marks_date(school_class, clean), None)
     with transaction.atomic():
         request = ChangeRequest.objects.create(
-            requested_by=actor, school_class=lesson.school_class, subject=lesson.subject, lesson=lesson,
-            target_date=lesson.date, changes=changes, description=description.strip(), reason=reason.strip(),
+            requested_by=actor, school_class=school_class, subject=subject, lesson=lesson,
+            target_date=target.date, changes=clean, description=description.strip(), reason=reason.strip(),
         )
         record(actor=actor, action="journal.change_request.file", school=school, obj=request,
-               after={"changes": changes, "reason": request.reason})
+               after={"changes": clean, "reason": request.reason})
     return request
+
+
+def _period_marks_date(school_class: SchoolClass, changes: list[dict[str, Any]]) -> dt.date:
+    """The date a request of period marks is «на»: the day the first mark's period (or year) ends."""
+    from schoolyear.models import StudyPeriod
+
+    from .period_marks import window
+
+    first = changes[0]
+    period = StudyPeriod.objects.filter(pk=first["period"]).first() if first.get("period") else None
+    return window(school_class, first["kind"], period)[0]
 
 
 def _decide(actor: Person, school: School, request_id: int) -> ChangeRequest:
     if not access_for(actor).can(Perm.JOURNAL_CONTROL, school):
         raise PermissionDenied("Заявки рассматривает заместитель директора.")
     ensure_writable(school)
-    request = ChangeRequest.objects.select_for_update(of=("self",)).select_related("lesson__school_class").filter(pk=request_id).first()
+    request = (ChangeRequest.objects.select_for_update(of=("self",))
+               .select_related("lesson__school_class", "school_class__year", "subject").filter(pk=request_id).first())
     if request is None:
         raise NotFound("Заявка не найдена.")
     if request.status != ChangeRequestStatus.PENDING:
@@ -524,35 +732,77 @@ def approve_change_request(actor: Person, school: School, request_id: int, note:
     """003 §2.3.3.2: the deputy applies the changes (each logged with the request) and marks it.
     All or nothing: the changes are checked again as a whole, applied in a safe order (see
     _apply_order: "mark, then clear the absence" works as listed either way), and any refusal
-    rolls every change back, naming the change that failed."""
+    rolls every change back, naming the change that failed. A forgotten lesson is created first
+    (its teacher is the one who asked); period marks are set past their window."""
     with transaction.atomic():
         request = _decide(actor, school, request_id)
         lesson = request.lesson
-        assert lesson is not None
-        ensure_year_open(lesson.school_class.year_id)
+        ensure_year_open(request.school_class.year_id)
+        target = RequestTarget(request.school_class, request.subject, request.target_date, lesson)
         try:
-            changes = _clean_changes(lesson, request.changes)
+            changes = _clean_changes(target, request.changes)
         except ValidationFailed as exc:
             raise ValidationFailed(f"Заявку нельзя применить: {exc.message}", code=exc.code, fields=exc.fields) from exc
         numbered = sorted(enumerate(changes, start=1), key=lambda pair: (_apply_order(pair[1]), pair[0]))
         for n, change in numbered:
             try:
-                _apply_change(actor, school, lesson, change)
+                if change["op"] == "new_lesson":
+                    lesson = _create_requested_lesson(actor, school, request, change)
+                elif change["op"] == "period_mark":
+                    _apply_period_mark(actor, school, request, change)
+                else:
+                    assert lesson is not None
+                    _apply_change(actor, school, lesson, change)
             except DomainError as exc:
                 raise ValidationFailed(f"Заявку нельзя применить, ничего не изменено. Изменение {n}: {exc.message}",
                                        code=exc.code, fields={"changes": [f"{n}: {exc.code}"]}) from exc
         request.status = ChangeRequestStatus.APPROVED
+        request.lesson = lesson
         request.decided_by, request.decided_at, request.decision_note = actor, timezone.now(), note.strip()
-        request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        request.save(update_fields=["status", "lesson", "decided_by", "decided_at", "decision_note"])
         record(actor=actor, action="journal.change_request.approve", school=school, obj=request, reason=note,
                after={"status": request.status})
     return request
 
 
+def _create_requested_lesson(actor: Person, school: School, request: ChangeRequest, change: dict[str, Any]) -> Lesson:
+    """The record of a forgotten lesson (R-J08): its teacher is the one who asked (and the teacher
+    they substituted, R-J06), it is marked late (R-J05); the lock does not apply, the rest does."""
+    school_class, subject, date = request.school_class, request.subject, request.target_date
+    _ensure_school_day(school_class, date)
+    slot = {"school_class": school_class, "subgroup_id": change["subgroup"], "subject": subject, "date": date,
+            "lesson_number": change["lesson_number"]}
+    if Lesson.objects.filter(**slot).exists():
+        raise ValidationFailed("Запись этого урока уже сделана: подайте заявку на её изменение.", code="lesson_exists")
+    substitution = substitution_for(request.requested_by_id, school_class.pk, subject.pk, date, change["lesson_number"])
+    lesson = Lesson(**slot, teacher_id=request.requested_by_id, created_by=actor, entered_late=True,
+                    replaced_teacher_id=substitution.absent_teacher_id if substitution is not None else None,
+                    **{name: str(change.get(name) or "").strip() for name in LESSON_TEXTS})
+    try:
+        with transaction.atomic():
+            lesson.save()
+    except IntegrityError as exc:
+        raise Conflict("Урок уже создан другим пользователем.", code="stale_version") from exc
+    record(actor=actor, action="journal.lesson.save", school=school, obj=lesson, before=None,
+           after=snapshot(lesson, LESSON_AUDITED), reason=f"Заявка №{request.pk}")
+    return lesson
+
+
+def _apply_period_mark(actor: Person, school: School, request: ChangeRequest, change: dict[str, Any]) -> None:
+    from schoolyear.models import StudyPeriod
+
+    from .period_marks import set_period_mark
+
+    period = StudyPeriod.objects.select_related("scheme").filter(pk=change["period"]).first() if change.get("period") else None
+    set_period_mark(actor, school, school_class=request.school_class, subject=request.subject, student_id=change["student"],
+                    kind=change["kind"], value=change["value"], period=period, by_request=request.pk)
+
+
 def _apply_change(actor: Person, school: School, lesson: Lesson, change: dict[str, Any]) -> None:
     if change["op"] == "mark":
         work = Work.objects.get(pk=change["work"], lesson=lesson)
-        record_mark(actor, school, work, change["student"], change.get("value"), bypass_lock=True)
+        record_mark(actor, school, work, change["student"], change.get("value"), bypass_lock=True,
+                    source_document=change.get("source_document") or "")
     elif change["op"] == "attendance":
         set_attendance(actor, school, lesson, change["student"], change.get("status") or None, bypass_lock=True)
     else:

@@ -16,6 +16,8 @@ urlpatterns: list[URLPattern] = [
     path("requests/", v.request_list, name="journal-requests"),
     path("requests/new/", v.request_new, name="journal-request-new"),
     path("requests/new/<int:lesson_id>/", v.request_file, name="journal-request-file"),
+    path("requests/new/lesson/", v.request_slot, name="journal-request-slot"),
+    path("requests/new/final/<int:class_id>/<int:subject_id>/", v.request_final, name="journal-request-final"),
     path("requests/register/", v.request_register, name="journal-request-register"),
     path("requests/<int:request_id>/", v.request_detail, name="journal-request"),
     # period, year, exam and final marks (R-J11, R-J12)

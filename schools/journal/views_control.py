@@ -49,6 +49,7 @@ from .forms_control import (
     ChangeRequestForm,
     DecisionForm,
     ExternalMarkForm,
+    FinalChangeForm,
     FinalMarksForm,
     GroupForm,
     KtpImportForm,
@@ -253,20 +254,37 @@ def class_choices() -> list[tuple[int, str]]:
 # --- change requests (R-J08) ------------------------------------------------------------------------
 
 def _order(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The order an approval applies them in: marks removed, then attendance, then marks set (a
-    student marked absent loses the mark first; one marked present gets it after), then the lesson."""
+    """The order an approval applies them in: a forgotten lesson's record, marks removed, then
+    attendance, then marks set (a student marked absent loses the mark first; one marked present
+    gets it after), then the lesson's texts, then period marks."""
     def rank(c: dict[str, Any]) -> int:
         op = c.get("op")
+        if op == "new_lesson":
+            return -1
         if op == "mark":
             return 0 if str(c.get("value") or "") == "" else 2
-        return 1 if op == "attendance" else 3
+        return {"attendance": 1, "lesson": 3}.get(str(op), 4)
     return sorted(changes, key=rank)
 
 
-def prepare_changes(lesson: Lesson, sheet: selectors.LessonSheet, changes: list[Any]) -> list[Any]:
+def _period_marks_now(school_class: SchoolClass, subject: Subject, changes: list[Any]) -> dict[tuple[Any, ...], str]:
+    """The period marks the changes name, as they are now: (student, kind, period) → text. One query."""
+    wanted = [c for c in changes if isinstance(c, dict) and c.get("op") == "period_mark"]
+    if not wanted:
+        return {}
+    rows = PeriodMark.objects.filter(school_class=school_class, subject=subject,
+                                     student_id__in=[c.get("student") for c in wanted if isinstance(c.get("student"), int)])
+    return {(r.student_id, r.kind, r.period_id): final_text(r) for r in rows}
+
+
+def prepare_changes(lesson: Lesson | None, sheet: selectors.LessonSheet | None, changes: list[Any], *,
+                    school_class: SchoolClass | None = None, subject: Subject | None = None) -> list[Any]:
     """Adds the current value ("was") to each change, for the register's «было → стало», and puts
     them in the order an approval applies them. Malformed items pass through for the service to refuse."""
-    rows = {r.student.pk: r for r in sheet.rows}
+    rows = {r.student.pk: r for r in sheet.rows} if sheet is not None else {}
+    school_class = lesson.school_class if lesson is not None else school_class
+    subject = lesson.subject if lesson is not None else subject
+    finals = _period_marks_now(school_class, subject, changes) if school_class and subject else {}
     result: list[Any] = []
     for change in changes:
         if not isinstance(change, dict):
@@ -281,23 +299,33 @@ def prepare_changes(lesson: Lesson, sheet: selectors.LessonSheet, changes: list[
         elif change.get("op") == "attendance" and row is not None:
             change["was"] = row.status
             change["status"] = change.get("status") or ""
-        elif change.get("op") == "lesson":
+        elif change.get("op") == "lesson" and lesson is not None:
             change["was"] = {name: getattr(lesson, name) for name in ("topic", "done", "homework") if change.get(name) is not None}
+        elif change.get("op") == "period_mark":
+            change["was"] = finals.get((student, change.get("kind"), change.get("period") or None), "")
         result.append(change)
     dicts = [c for c in result if isinstance(c, dict)]
     return _order(dicts) + [c for c in result if not isinstance(c, dict)]
 
 
-def file_request(actor: Any, school: School, lesson: Lesson, changes: list[Any], *, reason: str, comment: str = "",
-                 description: str = "") -> ChangeRequest:
+def file_request(actor: Any, school: School, lesson: Lesson | None, changes: list[Any], *, reason: str, comment: str = "",
+                 description: str = "", school_class: SchoolClass | None = None, subject: Subject | None = None,
+                 date: dt.date | None = None) -> ChangeRequest:
     """Files «Замена сведений в электронном журнале» with the changes listed in words (the page's
-    and the API's way in)."""
-    sheet = selectors.lesson_sheet(lesson.school_class_id, lesson.date, lesson.subgroup_id, lesson)
-    prepared = prepare_changes(lesson, sheet, changes)
+    and the API's way in): for a lesson record, or (without one) for a forgotten lesson of the
+    timetable on `date` or period marks of the class and subject."""
+    sheet = None
+    if lesson is not None:
+        sheet = selectors.lesson_sheet(lesson.school_class_id, lesson.date, lesson.subgroup_id, lesson)
+    elif school_class is not None and date is not None and any(isinstance(c, dict) and c.get("op") == "new_lesson" for c in changes):
+        subgroup = next((c.get("subgroup") for c in changes if isinstance(c, dict) and c.get("op") == "new_lesson"), None)
+        sheet = selectors.lesson_sheet(school_class.pk, date, subgroup if isinstance(subgroup, int) else None)
+    prepared = prepare_changes(lesson, sheet, changes, school_class=school_class, subject=subject)
     if not description.strip():
         lines = selectors.describe_changes([[c for c in prepared if isinstance(c, dict)]])[0]
         description = "\n".join(lines + ([comment.strip()] if comment.strip() else []))
-    return services.file_change_request(actor, school, lesson, changes=prepared, description=description, reason=reason)
+    return services.file_change_request(actor, school, lesson, changes=prepared, description=description, reason=reason,
+                                        school_class=school_class, subject=subject, date=date)
 
 
 def _form_changes(form: ChangeRequestForm, lesson: Lesson, sheet: selectors.LessonSheet) -> list[dict[str, Any]]:
@@ -311,7 +339,10 @@ def _form_changes(form: ChangeRequestForm, lesson: Lesson, sheet: selectors.Less
             mark = row.marks.get(work.pk)
             new = (data.get(f"m_{work.pk}_{sid}") or "").strip().lower()
             if new != (mark_text(mark.kind, mark.value) if mark else ""):
-                changes.append({"op": "mark", "work": work.pk, "student": sid, "value": new})
+                change: dict[str, Any] = {"op": "mark", "work": work.pk, "student": sid, "value": new}
+                if new and (data.get("source_document") or "").strip():
+                    change["source_document"] = data["source_document"].strip()  # R-J09
+                changes.append(change)
     lesson_change = {name: (data.get(name) or "").strip() for name in ("topic", "done", "homework")
                      if (data.get(name) or "").strip() != getattr(lesson, name)}
     if lesson_change:
@@ -356,10 +387,25 @@ def request_file(request: HttpRequest, school_slug: str, lesson_id: int) -> Http
     })
 
 
+def forgotten_slots(actor: Any, day: dt.date) -> list[Any]:
+    """The actor's lessons of the timetable on `day` (substitutions included, R-J06) that have no
+    journal record: past the lock they are entered only through a request (R-J08). A few queries."""
+    from timetable.selectors import lessons_on
+
+    slots = lessons_on(day, teacher=actor)
+    if not slots:
+        return []
+    recorded = set(Lesson.objects.filter(date=day, school_class_id__in={s.school_class.pk for s in slots})
+                   .values_list("school_class_id", "subgroup_id", "subject_id", "lesson_number"))
+    return [s for s in slots if (s.school_class.pk, s.subgroup.pk if s.subgroup else None, s.subject.pk, s.lesson_number)
+            not in recorded]
+
+
 @page
 @require_GET
 def request_new(request: HttpRequest, school_slug: str) -> HttpResponse:
-    """Choosing the lesson to correct: the teacher's locked lessons of a class and subject on a date."""
+    """Choosing what to correct: the teacher's locked lessons of a date, the lessons of their
+    timetable that date that were never recorded, and the period marks of their classes."""
     school, _access = access_school(request, Perm.JOURNAL_WRITE)
     actor = actor_of(request)
     assignments = list(TeachingAssignment.objects.filter(teacher_id=actor.pk, school_class__year__status="open")
@@ -367,14 +413,94 @@ def request_new(request: HttpRequest, school_slug: str) -> HttpResponse:
                                                                             "subject__name"))
     day = parse_date(request.GET.get("date"))
     lessons: list[Lesson] = []
+    slots: list[Any] = []
     if day is not None:
         pairs = Q(pk__in=[])
         for a in assignments:
             pairs |= Q(school_class_id=a.school_class_id, subject_id=a.subject_id)
         lessons = list(Lesson.objects.filter(date=day).filter(pairs | Q(teacher_id=actor.pk))
                        .select_related("school_class", "subject", "subgroup").order_by("lesson_number"))
+        slots = forgotten_slots(actor, day)
     return render(request, "journal/control/request_new.html", {
-        "school": school, "day": day, "lessons": lessons, "boundary": rules.lock_boundary(), "assignments": assignments,
+        "school": school, "day": day, "lessons": lessons, "slots": slots, "boundary": rules.lock_boundary(),
+        "assignments": assignments,
+    })
+
+
+@page
+@GET_POST
+def request_slot(request: HttpRequest, school_slug: str) -> HttpResponse:
+    """R-J08: a request for a lesson of the teacher's timetable that was never recorded and is past
+    the lock: its topic, what was done, homework and attendance; the approval creates the record."""
+    school, _access = access_school(request, Perm.JOURNAL_WRITE)
+    params = request.POST if request.method == "POST" else request.GET
+    day, number = parse_date(params.get("date")), _int(params.get("number"))
+    class_id, subject_id, subgroup_id = _int(params.get("class")), _int(params.get("subject")), _int(params.get("subgroup"))
+    slot = next((s for s in (forgotten_slots(actor_of(request), day) if day else [])
+                 if (s.school_class.pk, s.subject.pk, s.lesson_number, s.subgroup.pk if s.subgroup else None)
+                 == (class_id, subject_id, number, subgroup_id)), None)
+    if slot is None:
+        raise NotFound("В вашем расписании нет такого урока без записи.")
+    assert day is not None and number is not None
+    sheet = selectors.lesson_sheet(slot.school_class.pk, day, subgroup_id)
+    form = ChangeRequestForm(request.POST or None, initial={f"a_{r.student.pk}": "" for r in sheet.rows},
+                             student_ids=[r.student.pk for r in sheet.rows])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes: list[dict[str, Any]] = [{"op": "new_lesson", "subgroup": subgroup_id, "lesson_number": number,
+                                          **{name: (data.get(name) or "").strip() for name in ("topic", "done", "homework")}}]
+        changes += [{"op": "attendance", "student": r.student.pk, "status": data[f"a_{r.student.pk}"]}
+                    for r in sheet.rows if data.get(f"a_{r.student.pk}")]
+        done, filed = attempt(form, lambda: file_request(actor_of(request), school, None, changes, reason=data["reason"],
+                                                         comment=data["comment"], school_class=slot.school_class,
+                                                         subject=slot.subject, date=day))
+        if done:
+            messages.success(request, f"Заявка №{filed.pk} подана заместителю директора.")
+            return redirect("school:journal-request", school_slug=school.slug, request_id=filed.pk)
+    rows = [{"student": r.student, "attendance": form[f"a_{r.student.pk}"]} for r in sheet.rows]
+    return render(request, "journal/control/request_slot.html", {
+        "school": school, "slot": slot, "day": day, "rows": rows, "form": form, "locked": day < rules.lock_boundary(),
+        "params": {"date": day.isoformat(), "class": class_id, "subject": subject_id, "number": number,
+                   "subgroup": subgroup_id or ""},
+    })
+
+
+@page
+@GET_POST
+def request_final(request: HttpRequest, school_slug: str, class_id: int, subject_id: int) -> HttpResponse:
+    """R-J11, R-J08: a request to correct period (year, exam, final) marks after their window: the
+    corrected values next to the current ones, and the reason; the approval sets them."""
+    school, access, school_class, subject = access_class_subject(request, class_id, subject_id)
+    params = request.POST if request.method == "POST" else request.GET
+    try:
+        sheet = final_sheet(school_class, subject, params.get("kind") or FinalKind.PERIOD, params.get("period"))
+    except ValidationFailed as exc:
+        return render(request, "journal/control/request_final.html", {"school": school, "problem": exc.message,
+                                                                       "school_class": school_class, "subject": subject}, status=400)
+    may_set = may_set_final(request, access, school, school_class, subject)
+    form = FinalChangeForm(request.POST or None, initial={f"mark_{r.student.pk}": r.text for r in sheet.rows},
+                           student_ids=[r.student.pk for r in sheet.rows])
+    if request.method == "POST":
+        if not may_set:
+            raise PermissionDenied("Итоговые отметки выставляет учитель предмета в своём классе или классный руководитель.")
+        if form.is_valid():
+            changes = [{"op": "period_mark", "student": r.student.pk, "kind": sheet.kind,
+                        "period": sheet.period.pk if sheet.period else None,
+                        "value": (form.cleaned_data.get(f"mark_{r.student.pk}") or "").strip().lower()}
+                       for r in sheet.rows if (form.cleaned_data.get(f"mark_{r.student.pk}") or "").strip().lower() != r.text]
+            if not changes:
+                form.add_error(None, "Вы ничего не изменили: впишите исправленные отметки.")
+            else:
+                done, filed = attempt(form, lambda: file_request(
+                    actor_of(request), school, None, changes, reason=form.cleaned_data["reason"],
+                    comment=form.cleaned_data["comment"], school_class=school_class, subject=subject))
+                if done:
+                    messages.success(request, f"Заявка №{filed.pk} подана заместителю директора.")
+                    return redirect("school:journal-request", school_slug=school.slug, request_id=filed.pk)
+    rows = [(row, form[f"mark_{row.student.pk}"]) for row in sheet.rows]
+    return render(request, "journal/control/request_final.html", {
+        "school": school, "sheet": sheet, "rows": rows, "form": form, "may_set": may_set, "kinds": FinalKind.choices,
+        "school_class": school_class, "subject": subject, "closed": rules.today() > sheet.window_closes,
     })
 
 
@@ -619,7 +745,7 @@ def final_marks(request: HttpRequest, school_slug: str, class_id: int, subject_i
     rows = [(row, form[f"mark_{row.student.pk}"], form[f"v_{row.student.pk}"]) for row in sheet.rows]
     return render(request, "journal/control/final_marks.html", {
         "school": school, "sheet": sheet, "rows": rows, "form": form, "may_set": may_set, "kinds": FinalKind.choices,
-        "school_class": school_class, "subject": subject,
+        "school_class": school_class, "subject": subject, "today": rules.today(),
     })
 
 
