@@ -339,3 +339,47 @@ def test_ktp_save_is_audited_with_topics_before_and_after(w: W) -> None:
     assert (changed.after["changed"], changed.after["added"], changed.after["removed"]) == ([2], [4], [3])
     ktp.save_plan(w.methodist, w.school, school_class=w.cls, subject=w.maths, topics=new)
     assert AuditRecord.objects.filter(action="journal.ktp.save").count() == 2
+
+
+def test_attendance_taken_route_access_table(school_b: Any, w: W, make_person: Any, grant: Any) -> None:
+    """R-A01, R-J05: «все присутствуют» (api-journal-attendance-taken) is for the lesson's teacher only:
+    another teacher of the school, the deputy, a parent, a student of the class, the director of
+    another school and an anonymous visitor are refused with a JSON error, and nothing is written."""
+    from django.test import Client
+
+    from accounts.roles import Role
+    from tenants.db import use_public
+
+    stranger = make_person("Чужой", "Директор")
+    use_public()
+    grant(stranger, Role.DIRECTOR, school_b)
+    grant(stranger, Role.SCHOOL_ADMIN, school_b)
+    use_school(w.school)
+    les = Lesson.objects.create(school_class=w.cls, subject=w.maths, teacher=w.teacher, created_by=w.teacher, date=TUE, lesson_number=5)
+    url = w.api(f"lessons/{les.pk}/attendance-taken/")
+    for person in (w.other, w.deputy, w.director, w.parent, w.students[0], w.class_teacher, stranger):
+        response = api(client(person), url)
+        assert response.status_code in (403, 404), (person, response.status_code)
+        assert response.json()["error"]["code"]
+    anonymous = Client().post(url, "{}", content_type="application/json", HTTP_ACCEPT="application/json")
+    use_school(w.school)
+    assert anonymous.status_code in (401, 403) and anonymous.json()["error"]["code"]
+    les.refresh_from_db()
+    assert les.attendance_taken_at is None and not AuditRecord.objects.filter(action="journal.attendance.taken").exists()
+
+
+@pytest.mark.slow
+def test_demo_journal_gives_the_deputy_a_short_honest_list(school_a: Any, make_person: Any, grant: Any, district_admin: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """R-J05, issue 5 item 16: in the demo school the teachers fill the journal on the day (attendance
+    taken, marks and absences entered on the lesson's day), so the deputy's list holds only the few
+    recent lessons left without homework or a topic — no lesson of the timetable unrecorded before
+    today, nothing late."""
+    from journal import demo
+    from tests.test_journal_demo import ctx as demo_ctx
+
+    ctx = demo_ctx.__wrapped__(school_a, make_person, grant, district_admin, monkeypatch)  # type: ignore[attr-defined]
+    demo.seed_school(ctx)
+    rows = selectors.lessons_to_check(D(2026, 9, 1), D(2026, 11, 24))
+    assert rows and len(rows) < 0.05 * Lesson.objects.count()
+    assert {p for r in rows for p in r.problems} <= {"нет темы", "нет домашнего задания"}

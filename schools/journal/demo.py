@@ -93,6 +93,11 @@ def seed_school(ctx: dict[str, Any]) -> None:
     _Journal(ctx, year, last).seed()
 
 
+def on_day(day: dt.date) -> dt.datetime:
+    """A moment of the lesson's day (its end of the school day): the demo's teachers fill the journal on time (R-J05)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(15, 0)))
+
+
 def _copy(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """COPY rows into the model's table in the current school schema: the many rows of marks and
     attendance go in several times faster than with bulk_create (the schema's search_path applies)."""
@@ -148,7 +153,7 @@ class _Journal:
                 school_class=item.school_class, subgroup=item.subgroup, subject=item.subject, teacher=item.teacher,
                 replaced_teacher=item.entry.teacher if item.substitution else None, date=day, lesson_number=item.lesson_number,
                 topic=title, ktp_topic=topic if title else None, done=self.rng.choice(DONE), homework=homework,
-                created_by=item.teacher,
+                created_by=item.teacher, attendance_taken_at=on_day(day),  # entered on the day (R-J05)
             ))
         Lesson.objects.bulk_create(lessons, batch_size=2000)
         marks, absences, works = self._marks_and_attendance(lessons, roster, level, ill, extracurricular)
@@ -268,10 +273,11 @@ class _Journal:
                     reason, document, document_date = why
                     absences.append((ls.pk, student, Attendance.Status.ABSENT.value, reason, document, document_date,
                                      class_teacher.get(ls.school_class_id) if reason else None, now if reason else None,
-                                     ls.teacher_id, now))
+                                     ls.teacher_id, on_day(ls.date)))
                     absent.add((ls.pk, student))
                 elif self.rng.random() < 0.006:
-                    absences.append((ls.pk, student, Attendance.Status.LATE.value, "", "", None, None, None, ls.teacher_id, now))
+                    absences.append((ls.pk, student, Attendance.Status.LATE.value, "", "", None, None, None, ls.teacher_id,
+                                     on_day(ls.date)))
         _copy(Attendance, ["lesson_id", "student_id", "status", "reason", "document", "document_date", "reason_set_by_id",
                            "reason_set_at", "created_by_id", "created_at"], absences)
         works: list[tuple[Work, list[int]]] = []
@@ -304,7 +310,8 @@ class _Journal:
         for work, students in works:
             for student in students:
                 value = max(2, min(5, round(self.rng.gauss(level[student], 0.75))))
-                marks.append((work.pk, student, "grade", value, "", 1, work.lesson.teacher_id, now, now))
+                marks.append((work.pk, student, "grade", value, "", 1, work.lesson.teacher_id, on_day(work.lesson.date),
+                              on_day(work.lesson.date)))
         _copy(Mark, ["work_id", "student_id", "kind", "value", "source_document", "version", "created_by_id", "created_at", "updated_at"],
               marks)
         return len(marks), len(absences), len(works)
