@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import Delivery, DeliveryStatus, Notice
+from .models import Delivery, DeliveryStatus, IndividualHomeworkChange, Notice
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,10 @@ def delete_old(*, now: dt.datetime | None = None, days: int | None = None, batch
         result.deliveries += deleted
         if len(ids) < batch:
             break
+    # The notes of individual homework are needed only as far back as a summary looks.
+    from .summary import LOOKBACK
+
+    IndividualHomeworkChange.objects.filter(changed_at__lt=(now or timezone.now()) - LOOKBACK - dt.timedelta(days=1)).delete()
     if result.notices or result.deliveries:
         log.info("notify: deleted %s notices and %s deliveries older than %s", result.notices, result.deliveries,
                  before.isoformat())
