@@ -4,9 +4,11 @@ personal data the school collects. People themselves are district-wide (accounts
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from core.fields import PersonFK, PersonOneToOne
@@ -104,7 +106,8 @@ class MovementOrder(models.Model):
 
 class Enrolment(models.Model):
     """A student's place in a class, from one date to another: the history is never rewritten,
-    a transfer closes one row and opens another, each with its order. Both dates are inclusive:
+    a transfer closes one row and opens another, each with its order. Both dates are inclusive
+    (`until` = `since` − 1: cancelled before its first day, see roster.services.leave_school):
     `until` is the last day in the class, so a transfer dated D closes the old row on D − 1 and
     opens the new one on D (a student is never in two classes on one day)."""
 
@@ -119,7 +122,12 @@ class Enrolment(models.Model):
         ordering = ["since", "id"]
         constraints = [
             models.UniqueConstraint(fields=["student"], condition=Q(until__isnull=True), name="roster_one_open_enrolment"),
-            models.CheckConstraint(condition=Q(until__isnull=True) | Q(until__gte=F("since")), name="roster_enrolment_dates_order"),
+            # `until` = `since` − 1 day is an enrolment cancelled before it began (a pupil leaving in the summer
+            # after the year's close): no day in the class, the row and its orders kept as history.
+            models.CheckConstraint(
+                condition=Q(until__isnull=True)
+                | Q(until__gte=ExpressionWrapper(F("since") - dt.timedelta(days=1), output_field=models.DateField())),
+                name="roster_enrolment_dates_order"),
         ]
         indexes = [models.Index(fields=["school_class", "until"], name="roster_enrol_class_until")]
 

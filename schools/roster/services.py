@@ -754,7 +754,12 @@ def leave_school(actor: Person, school: School, student: Person, *, order: Movem
                  on: dt.date | None = None) -> Enrolment:
     """The student leaves the school from `on` (the order's date by default): the open row is
     closed on the day before, the student role ends then, and so does the parent role of a
-    parent with no other child studying here."""
+    parent with no other child studying here.
+
+    An enrolment that has not begun yet (a pupil promoted into the next year's class who leaves
+    in the summer, before 1 September) is cancelled by the leaving order when the leaving day is
+    on or before its first day: the row is kept with `until` = `since` − 1 (not one day in the
+    class) and the order, so the history and the order's list still show the move."""
     _require(actor, school, Perm.MOVEMENT, "Оформлять выбытие может секретарь или администрация школы.")
     with transaction.atomic():
         current = _open_enrolment(student)
@@ -763,21 +768,27 @@ def leave_school(actor: Person, school: School, student: Person, *, order: Movem
         ensure_year_open(current.school_class.year)
         the_order = _order_for(actor, school, order, (OrderKind.LEAVE, OrderKind.GRADUATE))
         day = on or the_order.date
-        _check_in_year(day, current.school_class)
-        if day <= current.since:
-            raise _fail("on", f"Дата выбытия должна быть позже зачисления в {current.school_class} "
-                              f"({current.since:%d.%m.%Y}).", code="overlapping_dates")
+        last_day = day - ONE_DAY  # the student's (and lonely parents') last day in the school
+        cancelled = current.since > timezone.localdate() and day <= current.since
+        if cancelled:
+            # Cancelled before its first day: no day in the class.
+            what = f"{student.short_name}: выбыл до начала обучения в {current.school_class} (зачисление с {current.since:%d.%m.%Y} отменено)"
+        else:
+            _check_in_year(day, current.school_class)
+            if day <= current.since:
+                raise _fail("on", f"Дата выбытия должна быть позже зачисления в {current.school_class} "
+                                  f"({current.since:%d.%m.%Y}).", code="overlapping_dates")
+            what = f"{student.short_name}: выбыл из {current.school_class}"
         before = snapshot(current, ENROLMENT_AUDITED)
-        current.until, current.order_out = day - ONE_DAY, the_order
+        current.until, current.order_out = (current.since - ONE_DAY if cancelled else last_day), the_order
         current.save(update_fields=["until", "order_out"])
-        record(actor=actor, action="student.leave", school=school, obj=current,
-               object_repr=f"{student.short_name}: выбыл из {current.school_class}", before=before,
+        record(actor=actor, action="student.leave", school=school, obj=current, object_repr=what, before=before,
                after=snapshot(current, ENROLMENT_AUDITED))
         reason = f"Выбытие: {the_order}"
         end_memberships(actor, school, live_for_update(Membership.objects.filter(school=school, role=Role.STUDENT, person=student),
-                                              day - ONE_DAY), day - ONE_DAY, reason)
+                                              last_day), last_day, reason)
         parents = Guardianship.objects.filter(student=student).values_list("parent_id", flat=True)
-        end_parent_roles_without_children(actor, school, parents, day - ONE_DAY, reason)
+        end_parent_roles_without_children(actor, school, parents, last_day, reason)
     return current
 
 
