@@ -43,6 +43,7 @@ class Old:
     parents: dict[str, Person]
     deputy: Person
     subgroup: Subgroup
+    closer: Person  # the school administrator: the deputy does not close the year (004 §III, §X)
 
     def state(self) -> tuple[Any, ...]:
         """Everything a refused close could have changed."""
@@ -72,6 +73,8 @@ def today(monkeypatch: pytest.MonkeyPatch) -> Any:
 def old(school_a: School, make_person: Any, grant: Any, today: Any) -> Old:
     deputy = make_person("Завучева", "Зоя")
     grant(deputy, Role.DEPUTY, school_a)
+    closer = make_person("Админова", "Анна")
+    grant(closer, Role.SCHOOL_ADMIN, school_a)
     teachers = {name: make_person(f"Учитель{name}", "Иван") for name in ("4А", "5А", "5Б", "10А", "11А")}
     students = {name: make_person(f"Ученик{name}", "Пётр") for name in
                 ("4А-1", "4А-2", "5А-1", "5А-2", "5А-3", "5Б-1", "10А-1", "11А-1", "11А-2")}
@@ -116,7 +119,7 @@ def old(school_a: School, make_person: Any, grant: Any, today: Any) -> Old:
         _member(teacher, Role.CLASS_TEACHER, school_a, class_id=classes[name].pk)
     use_school(school_a)
     return Old(school=school_a, year=year, classes=classes, students=students, teachers=teachers, parents=parents,
-               deputy=deputy, subgroup=group)
+               deputy=deputy, subgroup=group, closer=closer)
 
 
 def _close(old: Old, actor: Person | None = None, **kwargs: Any) -> services.CloseSummary:
@@ -124,7 +127,7 @@ def _close(old: Old, actor: Person | None = None, **kwargs: Any) -> services.Clo
     options: dict[str, Any] = {"order_number": "77-у", "order_date": D(2026, 5, 29),
                                "repeaters": {old.students[n].pk for n in ("5А-3", "11А-2", "5Б-1")}}
     options.update(kwargs)
-    return services.close_year(actor or old.deputy, old.school, old.year, **options)
+    return services.close_year(actor or old.closer, old.school, old.year, **options)
 
 
 def _class(year: AcademicYear, name: str) -> SchoolClass:
@@ -137,7 +140,7 @@ def _open_class_of(student: Person) -> str:
 
 
 def test_close_year_promotes_graduates_and_keeps_repeaters(old: Old) -> None:
-    """R-Y05: in one step the deputy closes 2025/2026 by the director's order: 2026/2027 opens with the
+    """R-Y05: in one step the school administrator closes 2025/2026 by the director's order: 2026/2027 opens with the
     period schemes a year later and the week lengths; 4А→5А, 5А→6А, 5Б→6Б, 10А→11А keep letter, profile
     and class teacher and link back; 11А ends; the repeater of 5Б gets a new 5Б; every enrolment of the
     old year closes on its last day by the order and the next opens on the new year's first day."""
@@ -145,7 +148,7 @@ def test_close_year_promotes_graduates_and_keeps_repeaters(old: Old) -> None:
     new = selectors.current_year()
     assert new is not None and new.name == "2026/2027" and (new.starts_on, new.ends_on) == (D(2026, 9, 1), D(2027, 5, 25))
     old.year.refresh_from_db()
-    assert old.year.status == YearStatus.CLOSED and old.year.closed_by_id == old.deputy.pk and old.year.closed_at
+    assert old.year.status == YearStatus.CLOSED and old.year.closed_by_id == old.closer.pk and old.year.closed_at
     assert (old.year.close_order_number, old.year.close_order_date) == ("77-у", D(2026, 5, 29))
     assert (summary.promoted, summary.graduated, summary.repeating) == (5, 1, 3)
     assert summary.classes_created == ["5А", "5Б", "6А", "6Б", "11А"]
@@ -264,9 +267,10 @@ def test_repeater_from_another_year_is_refused(old: Old) -> None:
     assert old.state() == before
 
 
-@pytest.mark.parametrize("role", [Role.TEACHER, Role.CLASS_TEACHER, Role.METHODIST, Role.SECRETARY, Role.PARENT])
+@pytest.mark.parametrize("role", [Role.TEACHER, Role.CLASS_TEACHER, Role.METHODIST, Role.SECRETARY, Role.PARENT, Role.DEPUTY])
 def test_only_the_administration_closes_the_year(old: Old, make_person: Any, grant: Any, role: str) -> None:
-    """R-Y05, R-A03: closing the year needs Perm.SETUP_YEAR (school administrator, director, deputy)."""
+    """R-Y05, R-A03: closing the year needs Perm.SETUP_YEAR and Perm.MOVEMENT (school administrator, director;
+    not the deputy, who keeps the calendar but issues no movement orders)."""
     use_public()
     person = make_person("Посторонний", "Пётр")
     grant(person, role, old.school, class_id=old.classes["5А"].pk if role == Role.CLASS_TEACHER else None)
@@ -321,7 +325,7 @@ def test_preview_page_then_confirm(old: Old, client_for: Any) -> None:
     classes will be created; a repeater ticked and recalculated changes the preview; the confirm with
     the director's order closes the year; a second submit finds it closed."""
     use_public()
-    client = client_for(old.deputy)
+    client = client_for(old.closer)
     page = client.get("/s/alpha/year/close/")
     body = page.content.decode()
     assert page.status_code == 200
@@ -351,7 +355,7 @@ def test_preview_page_queries_do_not_grow(old: Old, client_for: Any, django_asse
     from django.test.utils import CaptureQueriesContext
 
     use_public()
-    client = client_for(old.deputy)
+    client = client_for(old.closer)
     client.get("/s/alpha/year/close/")
     with CaptureQueriesContext(connection) as small:
         client.get("/s/alpha/year/close/")
@@ -367,7 +371,7 @@ def test_preview_page_queries_do_not_grow(old: Old, client_for: Any, django_asse
 def test_api_preview_and_close(old: Old, client_for: Any, make_person: Any, grant: Any) -> None:
     """R-Y05, R-A03: the API previews and closes; a teacher is refused; a second close answers year_closed."""
     use_public()
-    api = client_for(old.deputy)
+    api = client_for(old.closer)
     url = "/api/v1/schools/alpha/year/close/"
     preview = api.get(f"{url}?repeaters={old.students['5А-3'].pk}").json()
     assert (preview["promoted"], preview["graduates"], preview["repeating"]) == (6, 2, 1)

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import Perm
 from core.access import access_school
-from core.errors import NotFound, ValidationFailed
+from core.errors import NotFound, PermissionDenied, ValidationFailed
 
 from . import selectors, services
 from .calendar_service import SchoolCalendar
@@ -368,6 +368,7 @@ class CloseClassPlanOut(serializers.Serializer):
     promoted = serializers.IntegerField(source="promoted_count")
     graduates = serializers.IntegerField(source="graduate_count")
     repeating = serializers.IntegerField(source="repeat_count")
+    leaving = serializers.IntegerField(source="leave_count")
     target = serializers.CharField(help_text="Класс нового года; пусто — выпуск")
 
 
@@ -376,6 +377,7 @@ class ClosePreviewOut(serializers.Serializer):
     promoted = serializers.IntegerField()
     graduates = serializers.IntegerField()
     repeating = serializers.IntegerField()
+    leaving = serializers.IntegerField()
     classes = CloseClassPlanOut(many=True)
     new_classes = serializers.ListField(child=serializers.CharField())
     unknown_repeaters = serializers.ListField(child=serializers.IntegerField())
@@ -396,6 +398,11 @@ class CloseIn(serializers.Serializer):
     graduation_order_date = serializers.DateField(required=False, allow_null=True, default=None)
     repeat_order_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     repeat_order_date = serializers.DateField(required=False, allow_null=True, default=None)
+    leavers = serializers.ListField(child=serializers.IntegerField(), required=False, default=list,
+                                    help_text="Обучающиеся, выбывающие по окончании года (например, после 9 класса)")
+    leaving_order_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
+                                                 help_text="Приказ о выбытии выбывающих: номер")
+    leaving_order_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class CloseOrderOut(serializers.Serializer):
@@ -413,11 +420,17 @@ class CloseOut(serializers.Serializer):
     promoted = serializers.IntegerField()
     graduated = serializers.IntegerField()
     repeating = serializers.IntegerField()
+    left = serializers.IntegerField()
     memberships_ended = serializers.IntegerField()
     curriculum_lines = serializers.IntegerField()
     assignments = serializers.IntegerField()
     orders = CloseOrderOut(many=True)
     warnings = serializers.ListField(child=serializers.CharField())
+
+
+def _require_close(request: Request, school: Any) -> None:
+    if not services.may_close_year(_actor(request), school):
+        raise PermissionDenied("Закрыть учебный год может администратор ЭЖ или директор: нужны права на приказы о движении обучающихся.")
 
 
 def _open_year() -> AcademicYear:
@@ -428,16 +441,17 @@ def _open_year() -> AcademicYear:
 
 
 class CloseView(APIView):
-    @extend_schema(responses=ClosePreviewOut, summary="Что произойдёт при закрытии года (?repeaters=1,2)")
+    @extend_schema(responses=ClosePreviewOut, summary="Что произойдёт при закрытии года (?repeaters=1,2&leavers=3)")
     def get(self, request: Request, school_slug: str) -> Response:
-        access_school(request, Perm.SETUP_YEAR)
+        school, _ = access_school(request, Perm.SETUP_YEAR)
+        _require_close(request, school)
         year = _open_year()
-        raw = request.query_params.get("repeaters", "")
-        repeaters = {int(x) for x in raw.split(",") if x.strip().isdigit()}
-        plan = selectors.close_plan(year, repeaters, today=services.today())
+        repeaters = {int(x) for x in request.query_params.get("repeaters", "").split(",") if x.strip().isdigit()}
+        leavers = {int(x) for x in request.query_params.get("leavers", "").split(",") if x.strip().isdigit()}
+        plan = selectors.close_plan(year, repeaters, today=services.today(), leavers=leavers)
         nxt = services.default_next_year(year)
         return Response({
-            "year": YearOut(year).data, "promoted": plan.promoted, "graduates": plan.graduates, "repeating": plan.repeating,
+            "year": YearOut(year).data, "promoted": plan.promoted, "graduates": plan.graduates, "repeating": plan.repeating, "leaving": plan.leaving,
             "classes": CloseClassPlanOut(plan.classes, many=True).data, "new_classes": plan.new_classes,
             "unknown_repeaters": plan.unknown_repeaters, "warnings": plan.warnings,
             "new_year": {"name": nxt.name, "starts_on": nxt.starts_on.isoformat(), "ends_on": nxt.ends_on.isoformat()},
@@ -446,8 +460,34 @@ class CloseView(APIView):
     @extend_schema(request=CloseIn, responses=CloseOut, summary="Закрыть учебный год по приказу директора и открыть следующий")
     def post(self, request: Request, school_slug: str) -> Response:
         school, _ = access_school(request, Perm.SETUP_YEAR)
+        _require_close(request, school)
         data = CloseIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        summary = close_from(_actor(request), school, _year(v["year"]), v, set(v["repeaters"]))
+        summary = close_from(_actor(request), school, _year(v["year"]), v, set(v["repeaters"]), set(v["leavers"]))
         return Response({**summary.as_dict(), "new_year_id": summary.new_year.pk, "warnings": summary.warnings})
+
+
+class ReopenIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Основание: приказ директора об отмене приказа о переводе")
+
+
+class ReopenOut(serializers.Serializer):
+    year = YearOut()
+    removed_year = serializers.CharField()
+    enrolments_restored = serializers.IntegerField()
+    orders_cancelled = serializers.ListField(child=serializers.CharField())
+    roles_restored = serializers.IntegerField()
+
+
+class ReopenView(APIView):
+    @extend_schema(request=ReopenIn, responses=ReopenOut,
+                   summary="Отменить закрытие учебного года (пока в следующем году нет записей журнала и приказов)")
+    def post(self, request: Request, school_slug: str, year_id: int) -> Response:
+        school, _ = access_school(request, Perm.SETUP_YEAR)
+        data = ReopenIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        summary = services.reopen_year(_actor(request), school, _year(year_id), reason=data.validated_data["reason"])
+        return Response({"year": YearOut(summary.year).data, "removed_year": summary.removed_year,
+                         "enrolments_restored": summary.enrolments_restored, "orders_cancelled": summary.orders_cancelled,
+                         "roles_restored": summary.roles_restored})

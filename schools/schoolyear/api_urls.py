@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern] = [
     path("<int:year_id>/moved-days/", api.MovedDayListView.as_view(), name="api-year-moved-days"),
     path("<int:year_id>/moved-days/<int:moved_day_id>/", api.MovedDayDetailView.as_view(), name="api-year-moved-day"),
     path("<int:year_id>/week/", api.WeekView.as_view(), name="api-year-week"),
+    path("<int:year_id>/reopen/", api.ReopenView.as_view(), name="api-year-reopen"),
 ]

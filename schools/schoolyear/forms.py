@@ -93,3 +93,6 @@ class CloseForm(forms.Form):
     graduation_order_date = _date("Отдельный приказ о выпуске: дата", required=False)
     repeat_order_number = forms.CharField(label="Отдельный приказ о повторном обучении: номер", max_length=40, required=False)
     repeat_order_date = _date("Отдельный приказ о повторном обучении: дата", required=False)
+    leaving_order_number = forms.CharField(label="Приказ о выбытии по окончании года: номер", max_length=40, required=False,
+                                           help_text="Для отмеченных выбывающих (например, после 9 класса).")
+    leaving_order_date = _date("Приказ о выбытии по окончании года: дата", required=False)

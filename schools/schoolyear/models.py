@@ -22,6 +22,9 @@ class AcademicYear(models.Model):
     closed_by_id = models.BigIntegerField(null=True, blank=True)  # accounts.Person (public schema)
     close_order_number = models.CharField("номер приказа о переводе", max_length=40, blank=True)
     close_order_date = models.DateField("дата приказа о переводе", null=True, blank=True)
+    # What the close did, so that a reopen (services.reopen_year) can undo exactly that: the year it
+    # opened, the movement orders it registered, the roles it ended (with their previous end) and started.
+    close_record = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-starts_on"]

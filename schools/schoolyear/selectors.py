@@ -98,6 +98,7 @@ class ClassPlan:
     students: list[Any]  # accounts.Person, sorted by name
     repeaters: list[Any]
     target: str  # "6А", or "" for a graduating class
+    leavers: list[Any] = field(default_factory=list)  # leaving at the year's end by a leaving order
 
     @property
     def student_count(self) -> int:
@@ -109,15 +110,19 @@ class ClassPlan:
 
     @property
     def promoted_count(self) -> int:
-        return 0 if self.graduating else len(self.students) - len(self.repeaters)
+        return 0 if self.graduating else len(self.students) - len(self.repeaters) - len(self.leavers)
 
     @property
     def graduate_count(self) -> int:
-        return len(self.students) - len(self.repeaters) if self.graduating else 0
+        return len(self.students) - len(self.repeaters) - len(self.leavers) if self.graduating else 0
 
     @property
     def repeat_count(self) -> int:
         return len(self.repeaters)
+
+    @property
+    def leave_count(self) -> int:
+        return len(self.leavers)
 
 
 @dataclass
@@ -141,6 +146,10 @@ class ClosePlan:
         return sum(c.repeat_count for c in self.classes)
 
     @property
+    def leaving(self) -> int:
+        return sum(c.leave_count for c in self.classes)
+
+    @property
     def students(self) -> int:
         return sum(len(c.students) for c in self.classes)
 
@@ -153,7 +162,8 @@ def open_enrolments_of_year(year: AcademicYear) -> list[Any]:
                 .select_related("school_class").order_by("school_class__grade", "school_class__letter", "id"))
 
 
-def close_plan(year: AcademicYear, repeaters: set[int] | frozenset[int] = frozenset(), today: dt.date | None = None) -> ClosePlan:
+def close_plan(year: AcademicYear, repeaters: set[int] | frozenset[int] = frozenset(), today: dt.date | None = None,
+               leavers: set[int] | frozenset[int] = frozenset()) -> ClosePlan:
     """What closing `year` would do with these repeaters: per class, how many students are
     promoted, graduate or repeat, and which classes of the next year are created. Four
     queries whatever the number of classes and students."""
@@ -173,13 +183,14 @@ def close_plan(year: AcademicYear, repeaters: set[int] | frozenset[int] = frozen
     repeat_targets: set[tuple[int, str]] = set()
     for c in classes:
         students = sorted(by_class.get(c.pk, []), key=lambda p: (p.surname, p.name, p.patronymic, p.pk))
-        stay = [p for p in students if p.pk in repeaters]
+        stay = [p for p in students if p.pk in repeaters and p.pk not in leavers]
+        gone = [p for p in students if p.pk in leavers]
         target = "" if c.grade >= LAST_GRADE else f"{c.grade + 1}{c.letter}"
-        plans.append(ClassPlan(school_class=c, students=students, repeaters=stay, target=target))
+        plans.append(ClassPlan(school_class=c, students=students, repeaters=stay, target=target, leavers=gone))
         if stay and (c.grade, c.letter) not in continued:
             repeat_targets.add((c.grade, c.letter))
     new_names = [f"{g}{letter}" for g, letter in sorted(continued | repeat_targets)]
-    plan = ClosePlan(year=year, classes=plans, new_classes=new_names, unknown_repeaters=sorted(set(repeaters) - known))
+    plan = ClosePlan(year=year, classes=plans, new_classes=new_names, unknown_repeaters=sorted((set(repeaters) | set(leavers)) - known))
     day = today or dt.date.today()
     if day < year.ends_on:
         plan.warnings.append(f"Учебный год ещё не окончен (последний день — {year.ends_on:%d.%m.%Y}). "

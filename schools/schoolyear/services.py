@@ -75,6 +75,22 @@ def _require_setup(actor: Person, school: School) -> None:
     ensure_writable(school)
 
 
+def may_close_year(actor: Person, school: School) -> bool:
+    """Closing (and reopening) a year moves every student by the director's order: it takes the
+    right to set up the year and the right to the movement orders (004 §III: the school
+    administrator by the director's order; §X: movement is the orders' business). The deputy,
+    who keeps the calendar (§VII), does not close the year."""
+    access = access_for(actor)
+    return access.can(Perm.SETUP_YEAR, school) and access.can(Perm.MOVEMENT, school)
+
+
+def _require_close(actor: Person, school: School) -> None:
+    if not may_close_year(actor, school):
+        raise PermissionDenied("Закрыть учебный год и перевести обучающихся может администратор ЭЖ или директор "
+                               "(нужны права на учебный год и на приказы о движении обучающихся).")
+    ensure_writable(school)
+
+
 def _lock_open(year: AcademicYear) -> AcademicYear:
     """The year's row, locked for this transaction (so that concurrent edits of one year
     queue up), refused when closed meanwhile."""
@@ -383,6 +399,14 @@ def add_day_off(actor: Person, school: School, year: AcademicYear, *, kind: str 
             if not other.grades or not clean_grades or set(other.grades) & set(clean_grades):
                 raise ValidationFailed(f"Пересекается с «{other.name}» ({_d(other.starts_on)}–{_d(other.ends_on)}).",
                                        fields={"starts_on": [f"Пересекается с «{other.name}»."]})
+        moved = list(MovedDay.objects.filter(year=locked, works_on__gte=starts_on, works_on__lte=ends_on).order_by("works_on"))
+        if moved:
+            listed = "; ".join(str(m) for m in moved)
+            who = f"параллелей {_grades_label(clean_grades)}" if clean_grades else "всей школы"
+            raise ValidationFailed(
+                f"В эти даты назначены перенесённые учебные дни ({listed}): каникулы или выходной для {who} отменили бы их "
+                "вместе с уроками переносимых дней. Сначала отмените перенос.",
+                code="day_off_over_moved_day", fields={"starts_on": [f"Перенос учебного дня: {listed}."]})
         day_off = DayOff.objects.create(year=locked, kind=kind, name=name, starts_on=starts_on, ends_on=ends_on, grades=clean_grades)
         record(actor=actor, action="year.day_off.add", school=school, obj=day_off, after=snapshot(day_off, DAY_OFF_AUDITED))
     return DayOffResult(day_off=day_off, warnings=warnings)
@@ -447,9 +471,40 @@ def add_moved_day(actor: Person, school: School, year: AcademicYear, *, works_on
         if clash is not None:
             raise ValidationFailed(f"Эти дни уже участвуют в переносе: {clash}.",
                                    fields={"works_on": [f"Уже есть перенос: {clash}."]})
+        _check_moved_target(locked, works_on)
         moved = MovedDay.objects.create(year=locked, works_on=works_on, replaces=replaces, reason=reason)
         record(actor=actor, action="year.moved_day.add", school=school, obj=moved, after=snapshot(moved, MOVED_DAY_AUDITED))
     return moved
+
+
+def _grades_in_scope(year: AcademicYear) -> list[int]:
+    """The parallels a whole-school calendar entry concerns: those with classes in the year
+    (all eleven while no class is entered yet)."""
+    from roster.models import SchoolClass
+
+    grades = sorted(set(SchoolClass.objects.filter(year=year).values_list("grade", flat=True)))
+    return grades or list(GRADES)
+
+
+def _check_moved_target(year: AcademicYear, works_on: dt.date) -> None:
+    """A moved school day goes onto a day that normally has no lessons for any parallel, and not
+    into the school's vacations or days off: otherwise the day's own timetable would be replaced
+    (or the move silently cancelled by the day off)."""
+    calendar = SchoolCalendar.for_year(year)
+    grades = _grades_in_scope(year)
+    off = [(g, name) for g in grades if (name := calendar.day_off_name(works_on, g)) is not None]
+    if off:
+        names = sorted({name for _, name in off})
+        raise ValidationFailed(
+            f"{_d(works_on)} — {', '.join(names)} (параллели {_grades_label(g for g, _ in off)}): на каникулы или выходной "
+            "день учебный день не переносится. Сначала измените каникулы или выберите другой день.",
+            code="moved_day_on_day_off", fields={"works_on": [f"Каникулы / выходной: {', '.join(names)}."]})
+    busy = [g for g in grades if calendar.is_school_day(works_on, g)]
+    if busy:
+        raise ValidationFailed(
+            f"{_d(works_on)} уже учебный день по своему расписанию для параллелей {_grades_label(busy)}: перенос заменил бы "
+            "их уроки этого дня. Учебный день переносится только на день без уроков (выходной, праздник).",
+            code="moved_day_on_school_day", fields={"works_on": [f"Уже учебный день для параллелей {_grades_label(busy)}."]})
 
 
 def delete_moved_day(actor: Person, school: School, moved: MovedDay) -> None:
@@ -536,6 +591,7 @@ class CloseSummary:
     assignments: int
     orders: list[Any]  # roster.MovementOrder
     warnings: list[str] = field(default_factory=list)
+    left: int = 0  # students leaving at the year's end by a separate leaving order (after 9th grade…)
     # What the roles in the public schema need to follow the students and classes:
     old_class_of: dict[int, int] = field(default_factory=dict)  # student -> class of the closed year
     destination: dict[int, int] = field(default_factory=dict)  # student -> class of the new year (not graduates)
@@ -546,7 +602,7 @@ class CloseSummary:
         return {
             "closed_year": self.closed_year.name, "new_year": self.new_year.name, "continued": self.continued,
             "classes_created": self.classes_created, "promoted": self.promoted, "graduated": self.graduated,
-            "repeating": self.repeating, "memberships_ended": self.memberships_ended,
+            "repeating": self.repeating, "left": self.left, "memberships_ended": self.memberships_ended,
             "curriculum_lines": self.curriculum_lines, "assignments": self.assignments,
             "orders": [{"kind": o.kind, "number": o.number, "date": o.date} for o in self.orders],
         }
@@ -579,7 +635,8 @@ def _check_order(order: OrderRef, year: AcademicYear, prefix: str, errors: dict[
 
 def close_year(actor: Person, school: School, year: AcademicYear, *, order_number: str, order_date: dt.date | None,
                repeaters: Iterable[int] = (), new_year: YearDates | None = None,
-               graduation_order: OrderRef | None = None, repeat_order: OrderRef | None = None) -> CloseSummary:
+               graduation_order: OrderRef | None = None, repeat_order: OrderRef | None = None,
+               leavers: Iterable[int] = (), leaving_order: OrderRef | None = None) -> CloseSummary:
     """Closes `year` by the director's order and opens the next one, in one transaction:
 
     * the next year, with the period schemes shifted by a year and the week lengths;
@@ -591,13 +648,16 @@ def close_year(actor: Person, school: School, year: AcademicYear, *, order_numbe
       and their student role (and the role of parents with no other child staying) ends;
     * class teachers' roles follow their class; the curriculum lines and teaching load of
       each class are copied to its continuation for review;
-    * the year is marked closed with the order and stays readable and unchangeable.
+    * the year is marked closed with the order and stays readable and unchangeable;
+    * `leavers` (pupils leaving after the 9th grade, or any grade, each by the leaving order
+      `leaving_order`, kind "leave") end their enrolment on the year's last day with that order
+      and are not moved on; their student role ends then, as a graduate's does.
 
     The transfer order (`order_number`, `order_date`, kind "promote") covers everyone unless
     a separate order on graduation or on repetition is given: one order per (number, date)
     is all the order register holds.
     """
-    _require_setup(actor, school)
+    _require_close(actor, school)
     fresh = AcademicYear.objects.filter(pk=year.pk).first()
     if fresh is None:
         raise NotFound("Учебный год не найден.")
@@ -607,7 +667,14 @@ def close_year(actor: Person, school: School, year: AcademicYear, *, order_numbe
     errors: dict[str, list[str]] = {}
     main = _check_order(OrderRef(order_number, order_date), year, "order_", errors)
     extra: dict[str, OrderRef] = {}
-    for kind, prefix, ref in (("graduate", "graduation_order_", graduation_order), ("repeat", "repeat_order_", repeat_order)):
+    try:
+        leave_ids = {int(i) for i in leavers}
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed("Выбывающие — номера обучающихся.", fields={"leavers": ["Ожидаются номера."]}) from exc
+    if leave_ids and (leaving_order is None or not ((leaving_order.number or "").strip() or leaving_order.date)):
+        _add(errors, "leaving_order_number", "Выбывающим по окончании года нужен приказ о выбытии: укажите его номер и дату.")
+    for kind, prefix, ref in (("graduate", "graduation_order_", graduation_order), ("repeat", "repeat_order_", repeat_order),
+                              ("leave", "leaving_order_", leaving_order if leave_ids else None)):
         if ref is not None and ((ref.number or "").strip() or ref.date):
             clean = _check_order(ref, year, prefix, errors)
             if (clean.number, clean.date) == (main.number, main.date) or clean in extra.values():
@@ -625,19 +692,24 @@ def close_year(actor: Person, school: School, year: AcademicYear, *, order_numbe
         repeat_ids = {int(i) for i in repeaters}
     except (TypeError, ValueError) as exc:
         raise ValidationFailed("Оставляемые на повторное обучение — номера обучающихся.", fields={"repeaters": ["Ожидаются номера."]}) from exc
-    strangers = sorted(repeat_ids - students)
+    both = sorted(repeat_ids & leave_ids)
+    if both:
+        raise ValidationFailed("Один и тот же обучающийся не может и остаться на повторное обучение, и выбыть: " + ", ".join(map(str, both)) + ".",
+                               fields={"leavers": ["Отмечены и как оставляемые на повторное обучение."]})
+    strangers = sorted((repeat_ids | leave_ids) - students)
     if strangers:
         raise ValidationFailed(
-            "Не обучающиеся этого учебного года не могут быть оставлены на повторное обучение: " + ", ".join(map(str, strangers)) + ".",
-            fields={"repeaters": [f"Не обучаются в {year.name}: {', '.join(map(str, strangers))}."]})
+            "Не обучающиеся этого учебного года не могут быть оставлены на повторное обучение или выбыть: "
+            + ", ".join(map(str, strangers)) + ".",
+            fields={"leavers" if set(strangers) <= leave_ids else "repeaters": [f"Не обучаются в {year.name}: {', '.join(map(str, strangers))}."]})
     try:
-        return _close(actor, school, year, main, extra, repeat_ids, target, new_name, enrolments)
+        return _close(actor, school, year, main, extra, repeat_ids, target, new_name, enrolments, leave_ids)
     except IntegrityError as exc:  # a concurrent close, or the same order registered meanwhile
         raise Conflict("Закрытие не выполнено: данные года только что изменились. Обновите страницу и повторите.") from exc
 
 
 def _close(actor: Person, school: School, year: AcademicYear, main: OrderRef, extra: dict[str, OrderRef], repeat_ids: set[int],
-           target: YearDates, new_name: str, enrolments: list[Any]) -> CloseSummary:
+           target: YearDates, new_name: str, enrolments: list[Any], leave_ids: set[int]) -> CloseSummary:
     with transaction.atomic():
         locked = AcademicYear.objects.select_for_update().get(pk=year.pk)
         if locked.is_closed:
@@ -648,13 +720,17 @@ def _close(actor: Person, school: School, year: AcademicYear, main: OrderRef, ex
         locked.save(update_fields=["status", "closed_at", "closed_by_id", "close_order_number", "close_order_date"])
         nxt = AcademicYear.objects.create(name=new_name, starts_on=target.starts_on, ends_on=target.ends_on)
         warnings = _copy_calendar(locked, nxt)
-        summary = _move_students(actor, school, locked, nxt, enrolments, repeat_ids, main, extra)
+        summary = _move_students(actor, school, locked, nxt, enrolments, repeat_ids, main, extra, leave_ids)
         summary.warnings = warnings
-        summary.memberships_ended = _follow_roles(actor, school, locked, nxt, summary)
+        summary.memberships_ended, roles = _follow_roles(actor, school, locked, nxt, summary)
+        locked.close_record = {"next_year": nxt.pk, "orders": [o.pk for o in summary.orders], "roles": roles,
+                               "leavers": sorted(leave_ids), "repeaters": sorted(repeat_ids)}
+        locked.save(update_fields=["close_record"])
         record(actor=actor, action="year.create", school=school, obj=nxt, after=snapshot(nxt, YEAR_AUDITED),
                reason=f"Закрытие учебного года {locked.name}")
         record(actor=actor, action="year.close", school=school, obj=locked, before=before,
-               after={**snapshot(locked, YEAR_AUDITED), "summary": summary.as_dict(), "repeaters": sorted(repeat_ids)},
+               after={**snapshot(locked, YEAR_AUDITED), "summary": summary.as_dict(), "repeaters": sorted(repeat_ids),
+                      "leavers": sorted(leave_ids)},
                reason=f"Приказ № {main.number} от {_d(main.date)}" if main.date else "")
     return summary
 
@@ -679,11 +755,18 @@ def _copy_calendar(old: AcademicYear, new: AcademicYear) -> list[str]:
     if periods:
         warnings.append("Даты учебных периодов перенесены на год вперёд: проверьте их и внесите каникулы нового года.")
     WeekLength.objects.bulk_create([WeekLength(year=new, grade=w.grade, days=w.days) for w in WeekLength.objects.filter(year=old)])
+    # The bell schedules (both shifts) go on unchanged: the lessons' times rarely change with the year.
+    from timetable.models import Bell, BellSchedule
+
+    schedules = list(BellSchedule.objects.filter(year=old).prefetch_related("bells").order_by("shift"))
+    copies = BellSchedule.objects.bulk_create([BellSchedule(year=new, name=b.name, shift=b.shift) for b in schedules])
+    Bell.objects.bulk_create([Bell(schedule=copy, number=bell.number, starts_at=bell.starts_at, ends_at=bell.ends_at)
+                              for b, copy in zip(schedules, copies, strict=True) for bell in b.bells.all()])
     return warnings
 
 
 def _move_students(actor: Person, school: School, old: AcademicYear, new: AcademicYear, enrolments: list[Any],
-                   repeaters: set[int], main: OrderRef, extra: dict[str, OrderRef]) -> CloseSummary:
+                   repeaters: set[int], main: OrderRef, extra: dict[str, OrderRef], leavers: set[int]) -> CloseSummary:
     from curriculum.models import CurriculumLine, TeachingAssignment
     from roster.models import Enrolment, MovementOrder, OrderKind, SchoolClass, Subgroup, SubgroupMember
 
@@ -711,20 +794,25 @@ def _move_students(actor: Person, school: School, old: AcademicYear, new: Academ
         orders["repeat"] = MovementOrder.objects.create(kind=OrderKind.REPEAT, number=extra["repeat"].number,
                                                         date=extra["repeat"].day, created_by_id=actor.pk,
                                                         note=f"Оставление на повторное обучение, {old.name} учебный год")
+    if "leave" in extra:
+        orders["leave"] = MovementOrder.objects.create(kind=OrderKind.LEAVE, number=extra["leave"].number,
+                                                      date=extra["leave"].day, created_by_id=actor.pk,
+                                                      note=f"Выбытие по окончании {old.name} учебного года")
     from roster.services import ORDER_AUDITED
 
     for order in orders.values():
         record(actor=actor, action="movement_order.create", school=school, obj=order, after=snapshot(order, ORDER_AUDITED))
-    counts = {"promote": 0, "graduate": 0, "repeat": 0}
+    counts = {"promote": 0, "graduate": 0, "repeat": 0, "leave": 0}
     opened: list[Any] = []
     destination: dict[int, SchoolClass] = {}  # student -> new class
     for e in enrolments:
         c = e.school_class
-        outcome = "repeat" if e.student_id in repeaters else ("graduate" if c.grade >= LAST_GRADE else "promote")
+        outcome = ("leave" if e.student_id in leavers else "repeat" if e.student_id in repeaters
+                   else "graduate" if c.grade >= LAST_GRADE else "promote")
         counts[outcome] += 1
         order = orders.get(outcome, orders["promote"])
         e.until, e.order_out = max(old.ends_on, e.since), order
-        if outcome != "graduate":
+        if outcome not in ("graduate", "leave"):
             new_class = by_key[(c.grade, c.letter)] if outcome == "repeat" else continued[c.pk]
             destination[e.student_id] = new_class
             opened.append(Enrolment(student_id=e.student_id, school_class=new_class, since=new.starts_on, order_in=order))
@@ -755,7 +843,7 @@ def _move_students(actor: Person, school: School, old: AcademicYear, new: Academ
     return CloseSummary(
         closed_year=old, new_year=new, continued={names[pk]: c.name for pk, c in continued.items()},
         classes_created=[c.name for c in sorted([*continued.values(), *repeat_classes.values()], key=lambda c: (c.grade, c.letter))],
-        promoted=counts["promote"], graduated=counts["graduate"], repeating=counts["repeat"], memberships_ended=0,
+        promoted=counts["promote"], graduated=counts["graduate"], repeating=counts["repeat"], left=counts["leave"], memberships_ended=0,
         curriculum_lines=len(lines), assignments=len(assignments), orders=list(orders.values()),
         old_class_of={e.student_id: e.school_class_id for e in enrolments},
         destination={s: c.pk for s, c in destination.items()}, class_map=continued,
@@ -763,12 +851,13 @@ def _move_students(actor: Person, school: School, old: AcademicYear, new: Academ
     )
 
 
-def _follow_roles(actor: Person, school: School, old: AcademicYear, new: AcademicYear, summary: CloseSummary) -> int:
+def _follow_roles(actor: Person, school: School, old: AcademicYear, new: AcademicYear, summary: CloseSummary) -> tuple[int, dict[str, Any]]:
     """The roles in the public schema follow the move: graduates' student roles end on the
     year's last day, and so do the roles of parents with no other child studying here (the
     roster's own helpers, as for any leaving student); a class teacher's role, which names
     the class, moves to the continued class (the old one ends, a new one starts). Returns
-    how many student and parent roles ended."""
+    how many student and parent roles ended, and what changed for a reopen: {"ended": {role id:
+    its previous end or None}, "started": [role ids]}."""
     from accounts.models import Membership, Person
     from accounts.roles import Role
     from roster.models import Guardianship
@@ -779,7 +868,11 @@ def _follow_roles(actor: Person, school: School, old: AcademicYear, new: Academi
     parents = set(Guardianship.objects.filter(student_id__in=graduates).values_list("parent_id", flat=True))
     families = Membership.objects.filter(school=school, role__in=[Role.STUDENT, Role.PARENT], person_id__in=graduates | parents)
     live_before = families.filter(Q(until__isnull=True) | Q(until__gt=last_day)).count()
-    reason = f"Выпуск: закрытие учебного года {old.name}"
+    watched = Membership.objects.filter(school=school).filter(
+        Q(role__in=[Role.STUDENT, Role.PARENT], person_id__in=graduates | parents)
+        | Q(role=Role.CLASS_TEACHER, class_id__in=list(summary.class_map) + list(summary.ended_classes)))
+    previous = dict(watched.values_list("pk", "until"))
+    reason = f"Выпуск или выбытие: закрытие учебного года {old.name}"
     end_memberships(actor, school, live_for_update(Membership.objects.filter(school=school, role=Role.STUDENT, person_id__in=graduates),
                                           last_day), last_day, reason)
     end_parent_roles_without_children(actor, school, parents, last_day, reason)
@@ -795,4 +888,132 @@ def _follow_roles(actor: Person, school: School, old: AcademicYear, new: Academi
         school_class = follows[person.pk]
         ensure_membership(actor, school, person, Role.CLASS_TEACHER, since, f"Классный руководитель {school_class} в {new.name}",
                            class_id=school_class.pk)
-    return ended
+    changed = {str(pk): (was.isoformat() if (was := previous[pk]) is not None else None)
+               for pk, until in watched.filter(pk__in=list(previous)).values_list("pk", "until") if until != previous[pk]}
+    started = list(Membership.objects.filter(school=school, role=Role.CLASS_TEACHER,
+                                             class_id__in=[c.pk for c in summary.class_map.values()]).values_list("pk", flat=True))
+    return ended, {"ended": changed, "started": started}
+
+
+# --- reopening a closed year (R-Y05) ------------------------------------------------------------------
+
+@dataclass
+class ReopenSummary:
+    year: AcademicYear
+    removed_year: str
+    enrolments_restored: int
+    orders_cancelled: list[str]
+    roles_restored: int
+
+
+def _journal_records_of(year: AcademicYear) -> list[str]:
+    """What teachers have already entered for `year`'s classes (lessons, marks, final marks, change
+    requests, notebooks, calendar-thematic plans, extra-curricular groups): the journal's own rows,
+    read by their models' names so that schoolyear does not depend on the journal's code."""
+    from django.apps import apps
+
+    found = []
+    checks = [("Lesson", "school_class__year", "записи уроков"), ("PeriodMark", "school_class__year", "итоговые отметки"),
+              ("ChangeRequest", "school_class__year", "заявки на замену сведений"),
+              ("NotebookEntry", "school_class__year", "проверка тетрадей"), ("KtpPlan", "school_class__year", "КТП"),
+              ("ActivityGroup", "year", "внеурочные группы")]
+    for model_name, lookup, label in checks:
+        try:
+            model = apps.get_model("journal", model_name)
+        except LookupError:  # pragma: no cover - a journal without this model
+            continue
+        if model.objects.filter(**{lookup: year}).exists():
+            found.append(label)
+    return found
+
+
+def reopen_year(actor: Person, school: School, year: AcademicYear, *, reason: str) -> ReopenSummary:
+    """Undoes a year's close (a mistaken order, a pupil left out of the repeaters) while nothing has
+    happened in the year it opened: refused once the next year has journal records, a movement
+    order of its own, or a later year. The next year goes with everything the close copied into it
+    (classes, subgroups, curriculum and load, periods, weeks, bells, and whatever was entered there
+    since: timetable, days off), the closed year's enrolments reopen, the close's orders are
+    cancelled and the roles it ended or started are put back. Each step is audited, the reason
+    (e.g. the director's order cancelling the transfer order) is required."""
+    from accounts.models import Membership
+    from curriculum.models import CurriculumLine, TeachingAssignment
+    from roster.models import Enrolment, MovementOrder, SchoolClass
+    from roster.services import ORDER_AUDITED
+
+    _require_close(actor, school)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Укажите основание: например, приказ директора об отмене приказа о переводе.",
+                               fields={"reason": ["Укажите основание."]})
+    if len(reason) > 300:
+        raise ValidationFailed("Основание не длиннее 300 знаков.", fields={"reason": ["Не длиннее 300 знаков."]})
+    with transaction.atomic():
+        old = AcademicYear.objects.select_for_update().filter(pk=year.pk).first()
+        if old is None:
+            raise NotFound("Учебный год не найден.")
+        if not old.is_closed:
+            raise ValidationFailed(f"Учебный год {old.name} не закрыт.", code="year_not_closed")
+        record_of_close: dict[str, Any] = old.close_record or {}
+        nxt = AcademicYear.objects.select_for_update().filter(pk=int(record_of_close.get("next_year") or 0)).first()
+        if nxt is None or nxt.is_closed:
+            raise Conflict(f"Учебный год {old.name} нельзя открыть заново: следующий год, открытый при его закрытии, "
+                           "уже закрыт или удалён (или год закрыт до того, как платформа стала запоминать закрытие).")
+        later = AcademicYear.objects.filter(starts_on__gt=old.starts_on).exclude(pk=nxt.pk).order_by("starts_on").first()
+        if later is not None:
+            raise Conflict(f"После {old.name} есть ещё учебный год {later.name}: открыть заново можно только последний закрытый год.")
+        journal = _journal_records_of(nxt)
+        if journal:
+            raise Conflict(f"В {nxt.name} уже ведётся журнал ({', '.join(journal)}): закрытие {old.name} отменить нельзя. "
+                           "Исправления оформляются приказами о движении обучающихся в новом году.", code="next_year_in_use")
+        order_ids = set(record_of_close.get("orders", []))
+        new_rows = list(Enrolment.objects.select_for_update().filter(school_class__year=nxt))
+        foreign = [e for e in new_rows if e.order_in_id not in order_ids or e.until is not None]
+        if foreign:
+            raise Conflict(f"После закрытия {old.name} в {nxt.name} уже оформлялись зачисления, переводы или выбытия: "
+                           "закрытие отменить нельзя. Исправления оформляются приказами в новом году.", code="next_year_in_use")
+        restored = list(Enrolment.objects.select_for_update().filter(school_class__year=old, order_out_id__in=order_ids))
+        before = snapshot(old, YEAR_AUDITED)
+        removed = nxt.name
+        try:
+            with transaction.atomic():
+                Enrolment.objects.filter(pk__in=[e.pk for e in new_rows]).delete()
+                new_classes = SchoolClass.objects.filter(year=nxt)
+                TeachingAssignment.objects.filter(school_class__in=new_classes).delete()
+                CurriculumLine.objects.filter(school_class__in=new_classes).delete()
+                new_classes.delete()
+                nxt.delete()
+        except ProtectedError as exc:
+            raise Conflict(f"В {removed} уже есть данные, которые нельзя удалить (расписание с заменами, записи журнала): "
+                           "закрытие отменить нельзя.", code="next_year_in_use") from exc
+        for e in restored:
+            e.until, e.order_out = None, None
+        Enrolment.objects.bulk_update(restored, ["until", "order_out"])
+        roles = record_of_close.get("roles", {})
+        back = 0
+        for membership in Membership.objects.select_for_update().filter(school=school, pk__in=[int(k) for k in roles.get("ended", {})]):
+            previous = roles["ended"][str(membership.pk)]
+            snap = {"until": membership.until}
+            membership.until = dt.date.fromisoformat(previous) if previous else None
+            membership.save(update_fields=["until"])
+            record(actor=actor, action="role.restore", school=school, obj=membership, before=snap, after={"until": membership.until},
+                   reason=f"Отмена закрытия учебного года {old.name}: {reason}")
+            back += 1
+        for membership in Membership.objects.select_for_update().filter(school=school, pk__in=roles.get("started", [])):
+            record(actor=actor, action="role.revoke", school=school, obj=membership,
+                   before={"role": membership.role, "since": membership.since, "until": membership.until, "class_id": membership.class_id},
+                   reason=f"Отмена закрытия учебного года {old.name}: класс {removed} удалён. {reason}")
+            membership.delete()
+        cancelled = []
+        for order in MovementOrder.objects.filter(pk__in=order_ids).order_by("pk"):
+            cancelled.append(str(order))
+            record(actor=actor, action="movement_order.cancel", school=school, obj=order, before=snapshot(order, ORDER_AUDITED),
+                   reason=f"Отмена закрытия учебного года {old.name}: {reason}")
+            order.delete()
+        old.status, old.closed_at, old.closed_by_id = YearStatus.OPEN, None, None
+        old.close_order_number, old.close_order_date, old.close_record = "", None, {}
+        old.save(update_fields=["status", "closed_at", "closed_by_id", "close_order_number", "close_order_date", "close_record"])
+        record(actor=actor, action="year.reopen", school=school, obj=old, before=before,
+               after={**snapshot(old, YEAR_AUDITED), "removed_year": removed, "enrolments_restored": len(restored),
+                      "orders_cancelled": cancelled, "roles_restored": back}, reason=reason)
+    return ReopenSummary(year=old, removed_year=removed, enrolments_restored=len(restored), orders_cancelled=cancelled,
+                         roles_restored=back)

@@ -8,4 +8,5 @@ from . import views
 urlpatterns: list[URLPattern] = [
     path("", views.year_home, name="year-home"),
     path("close/", views.close, name="year-close"),
+    path("reopen/", views.reopen, name="year-reopen"),
 ]

@@ -24,7 +24,8 @@ from .forms import CloseForm, DayOffForm, MovedDayForm, SchemeForm, WeekForm, Ye
 from .models import AcademicYear, DayOff, MovedDay, PeriodScheme
 
 
-def close_from(actor: Any, school: Any, year: AcademicYear, data: Mapping[str, Any], repeaters: set[int]) -> services.CloseSummary:
+def close_from(actor: Any, school: Any, year: AcademicYear, data: Mapping[str, Any], repeaters: set[int],
+               leavers: set[int] | None = None) -> services.CloseSummary:
     """close_year with the fields of the page's form or the API's body."""
     new_year = None
     if data.get("new_starts_on") and data.get("new_ends_on"):
@@ -34,13 +35,16 @@ def close_from(actor: Any, school: Any, year: AcademicYear, data: Mapping[str, A
         repeaters=repeaters, new_year=new_year,
         graduation_order=services.OrderRef(data.get("graduation_order_number") or "", data.get("graduation_order_date")),
         repeat_order=services.OrderRef(data.get("repeat_order_number") or "", data.get("repeat_order_date")),
+        leavers=leavers or set(),
+        leaving_order=services.OrderRef(data.get("leaving_order_number") or "", data.get("leaving_order_date")),
     )
 
 
 def summary_text(summary: services.CloseSummary) -> str:
     created = ", ".join(summary.classes_created) or "нет"
     return (f"Учебный год {summary.closed_year.name} закрыт, открыт {summary.new_year.name}. Переведено: {summary.promoted}, "
-            f"выпущено: {summary.graduated}, оставлено на повторное обучение: {summary.repeating}. Созданы классы: {created}.")
+            f"выпущено: {summary.graduated}, оставлено на повторное обучение: {summary.repeating}, выбыло по окончании года: {summary.left}. "
+            f"Созданы классы: {created}.")
 
 
 def _shown_year(request: HttpRequest, years: list[AcademicYear]) -> AcademicYear | None:
@@ -101,6 +105,9 @@ def year_home(request: HttpRequest, school_slug: str) -> HttpResponse:
         "school": school, "years": years, "shown": shown, "open_year": open_year, "overview": overview,
         "can_edit": access.can(Perm.SETUP_YEAR, school) and shown is not None and shown is open_year,
         "can_create": access.can(Perm.SETUP_YEAR, school) and open_year is None,
+        "can_close": services.may_close_year(actor, school) and shown is not None and shown is open_year,
+        "can_reopen": (services.may_close_year(actor, school) and shown is not None and shown.is_closed and open_year is not None
+                       and (shown.close_record or {}).get("next_year") == open_year.pk),
         "forms": forms, "edit_schemes": edit_schemes,
     })
 
@@ -185,11 +192,14 @@ def close(request: HttpRequest, school_slug: str) -> HttpResponse:
     the classes to be created), then the close itself with the director's order."""
     school, _ = access_school(request, Perm.SETUP_YEAR)
     actor: Any = request.user
+    if not services.may_close_year(actor, school):
+        raise PermissionDenied("Закрыть учебный год может администратор ЭЖ или директор: нужны права на приказы о движении обучающихся.")
     year = selectors.current_year()
     if year is None:
         return render(request, "schoolyear/close.html", {"school": school, "year": None})
     source = request.POST if request.method == "POST" else request.GET
     repeaters = repeater_ids(source.getlist("repeater"))
+    leavers = repeater_ids(source.getlist("leaver"))
     defaults = services.default_next_year(year)
     form = CloseForm(initial={"year": year.pk, "new_name": defaults.name, "new_starts_on": defaults.starts_on,
                               "new_ends_on": defaults.ends_on})
@@ -202,7 +212,7 @@ def close(request: HttpRequest, school_slug: str) -> HttpResponse:
         if target is None:
             raise NotFound("Учебный год не найден.")
         try:
-            summary = close_from(actor, school, target, form.cleaned_data, repeaters)
+            summary = close_from(actor, school, target, form.cleaned_data, repeaters, leavers)
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -210,7 +220,33 @@ def close(request: HttpRequest, school_slug: str) -> HttpResponse:
             for warning in summary.warnings:
                 messages.warning(request, warning)
             return redirect(reverse("school:year-home", kwargs={"school_slug": school.slug}))
-    plan = selectors.close_plan(year, repeaters, today=services.today())
+    plan = selectors.close_plan(year, repeaters, today=services.today(), leavers=leavers)
     return render(request, "schoolyear/close.html", {
-        "school": school, "year": year, "plan": plan, "form": form, "repeaters": repeaters,
+        "school": school, "year": year, "plan": plan, "form": form, "repeaters": repeaters, "leavers": leavers,
     })
+
+
+@page
+@require_http_methods(["POST"])
+def reopen(request: HttpRequest, school_slug: str) -> HttpResponse:
+    """R-Y05: undoes the close of the last closed year while the year it opened is untouched (no
+    journal records, no movement orders of its own), by the administrator or the director, with
+    the reason (the director's order cancelling the transfer order)."""
+    school, _ = access_school(request, Perm.SETUP_YEAR)
+    actor: Any = request.user
+    year_id = request.POST.get("year", "")
+    year = AcademicYear.objects.filter(pk=int(year_id)).first() if year_id.isdigit() else None
+    if year is None:
+        raise NotFound("Учебный год не найден.")
+    target = reverse("school:year-home", kwargs={"school_slug": school.slug})
+    try:
+        summary = services.reopen_year(actor, school, year, reason=request.POST.get("reason", ""))
+    except (PermissionDenied, NotFound):
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{target}?year={year.pk}")
+    messages.success(request, f"Закрытие учебного года {summary.year.name} отменено: год снова открыт, {summary.removed_year} удалён, "
+                              f"восстановлено зачислений: {summary.enrolments_restored}, отменены приказы: "
+                              f"{', '.join(summary.orders_cancelled) or 'нет'}.")
+    return redirect(target)
