@@ -287,6 +287,8 @@ def test_the_deputy_imports_and_exports_the_set_up_lists_not_the_people(school_a
         refused = client.post("/api/v1/schools/alpha/import/jobs/", {"kind": kind, "file": SimpleUploadedFile(
             "a.xlsx", students_file(student_row(0)))})
         assert refused.status_code == 403
+        page_upload = client.post("/s/alpha/import/", {"kind": kind, "file": SimpleUploadedFile("a.xlsx", students_file(student_row(0)))})
+        assert page_upload.status_code == 403
     assert 'data-testid="tile-import"' in client.get("/s/alpha/").content.decode()
     curriculum = xlsx_bytes([["Класс", "Предмет", "Часов в неделю"], ["5А", "Математика", "5"]])
     created = client.post("/api/v1/schools/alpha/import/jobs/", {"kind": "curriculum", "file": SimpleUploadedFile("p.xlsx", curriculum)})

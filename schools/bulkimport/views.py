@@ -18,7 +18,7 @@ from core.errors import DomainError, NotFound, ValidationFailed
 from core.views import form_error, page
 
 from . import selectors, services
-from .kinds import get_kind
+from .kinds import KINDS, get_kind
 from .models import ApplyMode, ImportJob
 from .readers import ReadError, check_size
 from .templates_xlsx import XLSX_CONTENT_TYPE
@@ -74,6 +74,9 @@ def home(request: HttpRequest, school_slug: str) -> HttpResponse:
         except ValidationFailed as exc:
             too_large = exc.message  # the body is not parsed, so there is no bound form to put it on
         else:
+            chosen = request.POST.get("kind", "")
+            if chosen in KINDS and KINDS[chosen] not in kinds:
+                services.ensure_may(actor, school, KINDS[chosen])  # refused (403, audited), not a form error
             form = UploadForm(request.POST, request.FILES, kinds=kinds)
             if form.is_valid():
                 try:
