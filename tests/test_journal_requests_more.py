@@ -441,3 +441,61 @@ def test_anonymous_is_sent_to_sign_in_on_the_new_pages(w: W) -> None:
         assert response.status_code in (302, 403), (tail, response.status_code)
         if response.status_code == 302:
             assert "login" in response["Location"] or "signin" in response["Location"] or "account" in response["Location"]
+
+
+# --- access table of the new routes (R-A01, R-P01) ------------------------------------------------------
+# route name, method, page|api, path, statuses in the order of WHO. A fresh notebook entry per call. The slot page
+# answers 404 to whoever has no such lesson without a record in their own timetable (the deputy, another teacher).
+
+WHO = ("teacher", "deputy", "class_teacher", "other_teacher", "parent", "student", "teacher_b", "anonymous")
+ROUTES: list[tuple[str, str, str, str, tuple[int, ...]]] = [
+    ("school:journal-request-slot", "GET", "page", "requests/new/lesson/?date=2026-11-16&class={cls}&subject={subj}&number=2",
+     (200, 404, 404, 404, 403, 403, 403, 302)),
+    ("school:journal-request-slot", "POST", "page", "requests/new/lesson/?date=2026-11-16&class={cls}&subject={subj}&number=2",
+     (200, 404, 404, 404, 403, 403, 403, 302)),
+    ("school:journal-request-final", "GET", "page", "requests/new/final/{cls}/{subj}/?kind=period&period={q1}",
+     (200, 200, 200, 403, 403, 403, 403, 302)),
+    ("school:journal-request-final", "POST", "page", "requests/new/final/{cls}/{subj}/?kind=period&period={q1}",
+     (200, 403, 200, 403, 403, 403, 403, 302)),
+    # Anybody but the entry's teacher learns nothing of it (404), whoever holds no journal right is refused (403).
+    ("api-journal-control-notebook-entry", "PATCH", "api", "notebook/{entry}/", (200, 404, 404, 404, 403, 403, 403, 401)),
+    ("api-journal-control-notebook-entry", "DELETE", "api", "notebook/{entry}/", (204, 404, 404, 404, 403, 403, 403, 401)),
+]
+
+
+def exercised_urls(slug: str = "alpha") -> list[str]:
+    """ "METHOD /url" of each row above, for tests/test_isolation.py's check that every route has an access table."""
+    return [f"{method} " + (f"/s/{slug}/journal/" if kind == "page" else f"/api/v1/schools/{slug}/journal/")
+            + path.split("?")[0].format(cls=1, subj=1, q1=1, entry=1) for _route, method, kind, path, _codes in ROUTES]
+
+
+@pytest.mark.parametrize(("route", "method", "kind", "path", "codes"), [pytest.param(*row, id=f"{row[1]} {row[0]}") for row in ROUTES])
+def test_new_routes_access_table(school_b: Any, w: W, make_person: Any, grant: Any, route: str, method: str, kind: str, path: str,
+                                 codes: tuple[int, ...]) -> None:
+    """R-A01, R-P01: each new route (journal-request-slot, journal-request-final, api-journal-control-notebook-entry)
+    × who may and who may not: another teacher, a parent, a student, a teacher of another school, anonymous."""
+    from django.test import Client
+
+    from accounts.roles import Role
+    from tenants.db import use_public, use_school
+
+    _timetable(w, 2)
+    use_public()
+    teacher_b = make_person("Чужая", "Учительница")
+    grant(teacher_b, Role.TEACHER, school_b)
+    use_school(w.school)
+    people = {"teacher": w.teacher, "deputy": w.deputy, "class_teacher": w.class_teacher, "other_teacher": w.other,
+              "parent": w.parent, "student": w.students[0], "teacher_b": teacher_b, "anonymous": None}
+    for who, code in zip(WHO, codes, strict=True):
+        entry = NotebookEntry.objects.create(teacher=w.teacher, school_class=w.cls, subject=w.maths, student=w.students[0],
+                                             value=3, date=TODAY)
+        url = (w.url if kind == "page" else w.api)(path.format(cls=w.cls.pk, subj=w.maths.pk, q1=w.q1.pk, entry=entry.pk))
+        person = people[who]
+        c = client(person) if person is not None else Client()
+        body = json.dumps({"note": "x"}) if kind == "api" else ""
+        response = c.generic(method, url, body, content_type="application/json" if kind == "api" else "application/x-www-form-urlencoded",
+                             HTTP_ACCEPT="application/json" if kind == "api" else "text/html")
+        use_school(w.school)
+        assert response.status_code == code, (route, method, who, response.status_code)
+        assert NotebookEntry.objects.filter(pk=entry.pk).exists() != (who == "teacher" and method == "DELETE")
+    assert not ChangeRequest.objects.exists()

@@ -433,7 +433,7 @@ def request_slot(request: HttpRequest, school_slug: str) -> HttpResponse:
     """R-J08: a request for a lesson of the teacher's timetable that was never recorded and is past
     the lock: its topic, what was done, homework and attendance; the approval creates the record."""
     school, _access = access_school(request, Perm.JOURNAL_WRITE)
-    params = request.POST if request.method == "POST" else request.GET
+    params = request.POST if request.method == "POST" and request.POST.get("date") else request.GET  # the slot: form or address
     day, number = parse_date(params.get("date")), _int(params.get("number"))
     class_id, subject_id, subgroup_id = _int(params.get("class")), _int(params.get("subject")), _int(params.get("subgroup"))
     slot = next((s for s in (forgotten_slots(actor_of(request), day) if day else [])
