@@ -266,6 +266,8 @@ def test_extracurricular_subject_refuses_marks_everywhere(w: W) -> None:
     assert "внеурочная деятельность" in text(added)
     assert not Mark.objects.exists() and Work.objects.filter(lesson=les).count() == 1
     services.record_mark(w.teacher, w.school, work_with_marks(w, complete(w, TUE, 1), {}), w.students[0].pk, "5")  # maths still fine
+    grid = teacher.get(f"/s/{w.slug}/journal/{w.cls.pk}/{club.pk}/")
+    assert grid.status_code == 200 and 'data-short="short"' not in text(grid)  # nobody short of marks in it
     short = {r.subject.name for r in selectors.period_overview(w.q2)}
     assert "Разговоры о важном" not in short and "Математика" in short
 

@@ -123,7 +123,7 @@ class Grid:
 
 def journal_grid(school_class: SchoolClass, subject_id: int, start: dt.date, end: dt.date, *,
                  subgroup_id: int | None = None, period_id: int | None = None,
-                 settings_row: JournalSettings | None = None, hours: Decimal | None = None) -> Grid:
+                 settings_row: JournalSettings | None = None, hours: Decimal | None = None, no_marks: bool = False) -> Grid:
     """The class × subject page: students in rows, lesson dates in columns, averages and the
     period mark at the end. Seven queries, whatever the number of students and lessons; five
     when the caller already holds the settings and the subject's weekly hours (the grid page).
@@ -169,7 +169,8 @@ def journal_grid(school_class: SchoolClass, subject_id: int, start: dt.date, end
     if hours is None:
         hours = (CurriculumLine.objects.filter(school_class=school_class, subject_id=subject_id)
                  .values_list("hours_per_week", flat=True).first() or Decimal(0))
-    needed = min_marks_required(float(hours))
+    # A journal without marks (grade 1, an extracurricular subject: R-J04, R-J15) asks for none.
+    needed = 0 if no_marks else min_marks_required(float(hours))
     if period_id:
         for pm in PeriodMark.objects.filter(school_class=school_class, subject_id=subject_id, kind="period", period_id=period_id):
             if pm.student_id in rows:

@@ -502,7 +502,8 @@ def grid_of(j: JournalAccess, start: dt.date, end: dt.date, period: StudyPeriod 
     assert j.head is not None
     settings_row = j.head.settings or JournalSettings.current()
     data = selectors.journal_grid(j.school_class, j.subject.pk, start, end, subgroup_id=j.subgroup.pk if j.subgroup else None,
-                                  period_id=period.pk if period else None, settings_row=settings_row, hours=j.head.hours)
+                                  period_id=period.pk if period else None, settings_row=settings_row, hours=j.head.hours,
+                                  no_marks=bool(rules.no_marks_reason(j.school_class.grade, j.subject)))
     return data, settings_row
 
 
