@@ -385,3 +385,18 @@ def test_demo_journal_gives_the_deputy_a_short_honest_list(school_a: Any, make_p
     rows = selectors.lessons_to_check(D(2026, 9, 1), D(2026, 11, 24))
     assert rows and len(rows) < 0.05 * Lesson.objects.count()
     assert {p for r in rows for p in r.problems} <= {"нет темы", "нет домашнего задания"}
+
+
+def test_openapi_documents_attendance_taken_and_ktp_groups(w: W) -> None:
+    """R-J05, R-J13 (issue 5 §15): «все присутствуют», the unfilled-lessons fields and the КТП's ?subgroup=
+    are in the OpenAPI schema."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    base = "/api/v1/schools/{school_slug}/journal/"
+    taken = schema["paths"][base + "lessons/{lesson_id}/attendance-taken/"]["post"]
+    assert "Все присутствуют" in taken["summary"]
+    plan = schema["paths"][base + "ktp/{class_id}/{subject_id}/"]
+    assert all(any(p["name"] == "subgroup" for p in op.get("parameters", [])) for op in plan.values())
+    fields = schema["components"]["schemas"]["CtlLessonCheckOut"]["properties"]
+    assert {"in_timetable", "attendance_taken", "late_marks", "late_attendance", "control_without_marks"} <= set(fields)
