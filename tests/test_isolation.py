@@ -63,9 +63,14 @@ FAMILY = frozenset({R.PARENT, R.STUDENT})
 # Lists imported from and exported to spreadsheets: Perm.IMPORT_DATA plus the list's own
 # permissions (students: people and movement): the school administrator and the director (R-Y07).
 IMPORTERS = ADMINS
+# The import pages and job list: also the deputy, who loads the curriculum, the load, the subgroups and
+# the timetable (004 §VI–§VII); the lists of people stay IMPORTERS' (their upload rows below).
+IMPORT_HOME = ADMINS | {R.DEPUTY}
 # The academic year, its periods, vacations and moved days, and closing it (Perm.SETUP_YEAR, R-Y01, R-Y05);
 # every member reads the calendar.
 YEAR_ADMINS = frozenset({R.SCHOOL_ADMIN, R.DIRECTOR, R.DEPUTY})
+# Closing and reopening a year issues and cancels movement orders (004 §III, §X): not the deputy.
+YEAR_CLOSERS = ADMINS
 # Classes, their class teachers (Perm.MANAGE_CLASSES, R-Y02); a class's subgroups also its class teacher (001 §3.3).
 CLASS_ADMINS = frozenset({R.SCHOOL_ADMIN, R.DIRECTOR, R.DEPUTY})
 SUBGROUPS = CLASS_ADMINS | {R.CLASS_TEACHER}
@@ -641,12 +646,12 @@ SCHOOL_ENDPOINTS = [
              data=lambda w: {"person_ids": [w.student.pk]}),
     Endpoint("api-audit", "GET", "/api/v1/schools/{slug}/audit/", "api-school-audit", ADMINS),
     # spreadsheet import and export (R-Y07); the job's file is gone, so a confirmation ends "failed"
-    Endpoint("page-import", "GET", "/s/{slug}/import/", "school:import-home", IMPORTERS),
+    Endpoint("page-import", "GET", "/s/{slug}/import/", "school:import-home", IMPORT_HOME),
     Endpoint("page-import-upload", "POST", "/s/{slug}/import/", "school:import-home", IMPORTERS, ok=302, data=_import_upload),
     Endpoint("page-import-job", "GET", "/s/{slug}/import/jobs/{job}/", "school:import-job", IMPORTERS),
     Endpoint("page-import-confirm", "POST", "/s/{slug}/import/jobs/{job}/confirm/", "school:import-confirm", IMPORTERS,
              ok=302, data=lambda w: {"mode": "all"}),
-    Endpoint("api-import-jobs", "GET", "/api/v1/schools/{slug}/import/jobs/", "api-import-jobs", IMPORTERS),
+    Endpoint("api-import-jobs", "GET", "/api/v1/schools/{slug}/import/jobs/", "api-import-jobs", IMPORT_HOME),
     # A JSON body carries no file: past the access check it is refused as invalid (400).
     Endpoint("api-import-upload", "POST", "/api/v1/schools/{slug}/import/jobs/", "api-import-jobs", IMPORTERS, ok=400,
              data=lambda w: {"kind": "students"}),
@@ -659,8 +664,8 @@ SCHOOL_ENDPOINTS = [
     # the academic year (R-Y01) and closing it (R-Y05): members read, YEAR_ADMINS write
     Endpoint("page-year", "GET", "/s/{slug}/year/", "school:year-home", MEMBERS),
     Endpoint("page-year-edit", "POST", "/s/{slug}/year/", "school:year-home", YEAR_ADMINS, ok=302, data=_day_off_form),
-    Endpoint("page-year-close", "GET", "/s/{slug}/year/close/", "school:year-close", YEAR_ADMINS),
-    Endpoint("page-year-close-confirm", "POST", "/s/{slug}/year/close/", "school:year-close", YEAR_ADMINS, ok=302,
+    Endpoint("page-year-close", "GET", "/s/{slug}/year/close/", "school:year-close", YEAR_CLOSERS),
+    Endpoint("page-year-close-confirm", "POST", "/s/{slug}/year/close/", "school:year-close", YEAR_CLOSERS, ok=302,
              data=lambda w: {**_close_order(w), "new_starts_on": "2027-09-01", "new_ends_on": "2028-05-25"}),
     Endpoint("api-year-list", "GET", "/api/v1/schools/{slug}/year/", "api-year-list", MEMBERS),
     # The world's year is open: past the access check a second open year is refused (400).
@@ -692,9 +697,14 @@ SCHOOL_ENDPOINTS = [
     Endpoint("api-year-week-set", "PUT", "/api/v1/schools/{slug}/year/{year}/week/", "api-year-week", YEAR_ADMINS,
              data=lambda w: {"weeks": [{"grade": 5, "days": 6}]}),
     Endpoint("api-year-calendar", "GET", "/api/v1/schools/{slug}/year/calendar/", "api-year-calendar", MEMBERS),
-    Endpoint("api-year-close-preview", "GET", "/api/v1/schools/{slug}/year/close/", "api-year-close", YEAR_ADMINS),
-    Endpoint("api-year-close", "POST", "/api/v1/schools/{slug}/year/close/", "api-year-close", YEAR_ADMINS,
+    Endpoint("api-year-close-preview", "GET", "/api/v1/schools/{slug}/year/close/", "api-year-close", YEAR_CLOSERS),
+    Endpoint("api-year-close", "POST", "/api/v1/schools/{slug}/year/close/", "api-year-close", YEAR_CLOSERS,
              data=_close_order),
+    # The world's year is open: past the access check reopening it is refused (page: message and 302; API: 400).
+    Endpoint("page-year-reopen", "POST", "/s/{slug}/year/reopen/", "school:year-reopen", YEAR_CLOSERS, ok=302,
+             data=lambda w: {"year": w.year_ids["year"], "reason": "Приказ об отмене приказа о переводе"}),
+    Endpoint("api-year-reopen", "POST", "/api/v1/schools/{slug}/year/{year}/reopen/", "api-year-reopen", YEAR_CLOSERS,
+             ok=400, data=lambda w: {"reason": "Приказ об отмене приказа о переводе"}),
     # classes, subgroups, students, parents, staff cards, movement, personal data (R-Y02, R-Y06, R-A06, R-A07)
     Endpoint("page-roster-class-new", "GET", "/s/{slug}/classes/new/", "school:roster-class-new", CLASS_ADMINS),
     Endpoint("page-roster-class-create", "POST", "/s/{slug}/classes/new/", "school:roster-class-new", CLASS_ADMINS, ok=302,
