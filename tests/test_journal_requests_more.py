@@ -499,3 +499,16 @@ def test_new_routes_access_table(school_b: Any, w: W, make_person: Any, grant: A
         assert response.status_code == code, (route, method, who, response.status_code)
         assert NotebookEntry.objects.filter(pk=entry.pk).exists() != (who == "teacher" and method == "DELETE")
     assert not ChangeRequest.objects.exists()
+
+
+def test_no_period_mark_request_where_no_marks_are_given(w: W) -> None:
+    """R-J11, R-J15, R-J04: no period mark through a request either in an extracurricular subject."""
+    from curriculum.models import Subject, TeachingAssignment
+
+    club = Subject.objects.create(name="Шахматы", is_extracurricular=True)
+    TeachingAssignment.objects.create(teacher=w.teacher, subject=club, school_class=w.cls, hours_per_week=1)
+    with pytest.raises(ValidationFailed) as exc:
+        services.file_change_request(w.teacher, w.school, changes=[
+            {"op": "period_mark", "student": w.students[0].pk, "kind": "period", "period": w.q1.pk, "value": "5"}],
+            description="x", reason="y", school_class=w.cls, subject=club)
+    assert exc.value.code == "extracurricular_no_marks" and not ChangeRequest.objects.exists()

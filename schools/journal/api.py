@@ -210,8 +210,10 @@ class ClassLessonListView(APIView):
 
 
 class LessonListView(APIView):
-    @extend_schema(summary="Записать урок (или изменить запись того же урока)", request=JournalLessonIn,
-                   responses={201: JournalLessonOut, 200: JournalLessonOut})
+    @extend_schema(summary="Записать урок (или изменить запись того же урока, указав её версию)", request=JournalLessonIn,
+                   responses={201: JournalLessonOut, 200: JournalLessonOut, 409: None},
+                   description="409 stale_version — запись урока уже есть (или изменена) и версия не совпадает: "
+                               "в error.current — запись, как она есть сейчас; 409 journal_locked — старше срока (R-J07).")
     def post(self, request: Request, school_slug: str) -> Response:
         school, _ = access_school(request, Perm.JOURNAL_WRITE)
         v = _valid(JournalLessonIn, request.data)

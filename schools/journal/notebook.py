@@ -37,7 +37,7 @@ def add_note(actor: Person, school: School, *, school_class: SchoolClass, subjec
     services._require_writer(actor, school)
     if not services.teaches(actor.pk, school_class.pk, subject.pk):
         raise ValidationFailed("Блокнот ведётся только по своим классам и предметам.", code="not_your_class")
-    rules.ensure_marks_allowed(school_class.grade)
+    rules.ensure_marks_allowed(school_class.grade, subject)
     number = _value(value)
     with transaction.atomic():
         entry = NotebookEntry.objects.create(teacher=actor, school_class=school_class, subject=subject, student_id=student_id,

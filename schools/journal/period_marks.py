@@ -83,7 +83,7 @@ def set_period_mark(actor: Person, school: School, *, school_class: SchoolClass,
         raise PermissionDenied("Итоговые отметки выставляет учитель предмета в своём классе или классный руководитель.")
     ensure_writable(school)
     ensure_year_open(school_class.year_id)
-    rules.ensure_marks_allowed(school_class.grade)
+    rules.ensure_marks_allowed(school_class.grade, subject)
     if kind not in FinalKind.values:
         raise ValidationFailed("Вид отметки: period, year, exam или final.", fields={"kind": ["Недопустимое значение."]})
     if (kind == FinalKind.PERIOD) != (period is not None):

@@ -691,7 +691,7 @@ def file_change_request(actor: Person, school: School, lesson: Lesson | None = N
             raise ValidationFailed("Запись этого урока уже есть: подайте заявку на её изменение.", code="lesson_exists")
     if "period_mark" in ops:
         _require_period_marks_right(actor, school, school_class, subject)
-        rules.ensure_marks_allowed(school_class.grade)
+        rules.ensure_marks_allowed(school_class.grade, subject)
     if lesson is None and new is None:
         target = RequestTarget(school_class, subject, _period_marks_date(school_class, clean), None)
     with transaction.atomic():
