@@ -617,6 +617,8 @@ SCHOOL_ENDPOINTS = [
              data=lambda w: _j_cell(w, status="late")),
     Endpoint("api-journal-attendance-delete", "DELETE", _J + "attendance/", "api-journal-attendance", JOURNAL_WRITERS,
              district_admin=False, data=lambda w: _j_cell(w)),
+    Endpoint("api-journal-attendance-taken", "POST", _J + "lessons/{j_lesson}/attendance-taken/", "api-journal-attendance-taken",
+             JOURNAL_WRITERS, district_admin=False),
     Endpoint("api-journal-absences", "GET", _J + "absences/{cls}/", "api-journal-absences", ABSENCE_READERS),
     Endpoint("api-journal-absence-reason", "PUT", _J + "attendance/{j_absence}/reason/", "api-journal-absence-reason", ABSENCE_SETTERS,
              data=lambda w: {"reason": "unexcused"}),
@@ -1014,10 +1016,12 @@ def _routes_exercised(urls: list[str]) -> set[tuple[str, str]]:
 
 def proven_elsewhere() -> set[tuple[str, str]]:
     """Endpoints whose access rules are not role tables but membership of a conversation,
-    guardianship of a child or a lesson's class (its files): their refusals (another school, another family, a student, anonymous)
+    guardianship of a child, a lesson's class (its files), a change request's author, a group's leader: their refusals (another school, another family, a student, anonymous)
     are proven in their own files, whose access tables are read here so that a new route of theirs
     without a refusal test still fails this file."""
     from tests import test_diary
+    from tests import test_journal_requests_more as journal_requests
+    from tests import test_journal_settings_more as journal_settings
     from tests import test_lesson_attachments as lesson_files
     from tests import test_messaging_access as msg
 
@@ -1028,7 +1032,7 @@ def proven_elsewhere() -> set[tuple[str, str]]:
             + messaging(msg.OBJECT_API + msg.OWN_API, "/api/v1/schools/alpha/messages/")
             + [f"GET /s/alpha/diary/1/{e[5:]}" if e.startswith("page:") else f"GET /api/v1/schools/alpha/diary/1/{e[4:]}"
                for e in test_diary.ENDPOINTS]
-            + lesson_files.exercised_urls())
+            + lesson_files.exercised_urls() + journal_requests.exercised_urls() + journal_settings.exercised_urls())
     return _routes_exercised(urls)
 
 
