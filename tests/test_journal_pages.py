@@ -463,3 +463,18 @@ def test_journal_list_and_school_home_tiles(jw: JW, as_: Any) -> None:
     for person in (jw.parent, jw.student_person):
         assert 'tile-journal' not in body(as_(person).get(f"/s/{jw.school.slug}/"))
         assert as_(person).get(jw.url("")).status_code == 403
+
+
+def test_new_lesson_page_never_overwrites_a_lesson_recorded_meanwhile(jw: JW, as_: Any) -> None:
+    """R-J01, R-J07 (no silent overwrite): the teacher opened the empty slot, a colleague (the
+    substitute, another tab) recorded it first; the late save is refused with a message and the
+    record stays as it was."""
+    client = as_(jw.teacher)
+    url = jw.url(f"lessons/new/{jw.cls.pk}/{jw.maths.pk}/2026-11-25/2/")
+    assert client.get(url).status_code == 200
+    first = jw.lesson(TODAY, 2, topic="Первая запись")
+    response = client.post(url, {"topic": "Вторая запись", "done": "", "homework": ""}, follow=True)
+    assert response.redirect_chain[-1][0] == jw.url(f"lessons/{first.pk}/")
+    assert "уже записан другим пользователем" in body(response)
+    first.refresh_from_db()
+    assert (first.topic, first.version) == ("Первая запись", 1)

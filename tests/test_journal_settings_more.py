@@ -151,6 +151,9 @@ def test_used_type_is_switched_off_not_deleted_and_its_marks_still_count(w: W) -
     listed = [t["name"] for t in teacher.get(w.api("work-types/"), HTTP_ACCEPT="application/json").json()]
     assert "Устный опрос" not in listed
     assert error(send(teacher, "POST", w.api(f"lessons/{les.pk}/works/"), {"work_type": used.pk}), 400)
+    with pytest.raises(ValidationFailed) as refused:  # the service itself, whatever path calls it
+        services.add_work(w.teacher, w.school, les, used)
+    assert refused.value.code == "work_type_inactive" and Work.objects.filter(work_type=used).count() == 1
     unused = settings_service.add_work_type(w.director, w.school, wt_data("Эссе", "1.5"))
     plan = KtpPlan.objects.create(school_class=w.cls, subject=w.maths, author=w.teacher)
     topic = KtpTopic.objects.create(plan=plan, number=1, title="Эссе о дробях", work_type=unused)

@@ -158,6 +158,9 @@ def add_work(actor: Person, school: School, lesson: Lesson, work_type: WorkType,
     ensure_year_open(lesson.school_class.year_id)
     rules.ensure_not_locked(lesson.date)
     rules.ensure_marks_allowed(lesson.school_class.grade, lesson.subject)
+    if not work_type.is_active:  # switched off by the school: its old works keep counting, no new ones
+        raise ValidationFailed(f"Вид работы «{work_type.name}» отключён в настройках школы.", code="work_type_inactive",
+                               fields={"work_type": ["Вид работы отключён."]})
     with transaction.atomic():
         position = (lesson.works.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         work = Work.objects.create(lesson=lesson, work_type=work_type, topic=topic.strip()[:300], position=position)

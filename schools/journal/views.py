@@ -303,7 +303,7 @@ def _save_lesson(request: HttpRequest, j: JournalAccess, lesson: Lesson, form: L
                                lesson_number=lesson.lesson_number, topic=d.get("topic") or "", done=d.get("done") or "",
                                homework=d.get("homework") or "", ktp_topic_id=d.get("ktp_topic") or 0)
     with transaction.atomic():
-        saved, exc = _attempt(services.record_lesson, actor, j.school, data, expected_version=d.get("version") if lesson.pk else None)
+        saved, exc = _attempt(services.record_lesson, actor, j.school, data, expected_version=d.get("version") if lesson.pk else 0)
         if exc is not None:
             form_error(form, exc)
             return None, {"lesson": exc.message}
@@ -376,6 +376,9 @@ def lesson_new(request: HttpRequest, school_slug: str, class_id: int, subject_id
         raise NotFound("Урок не найден.")
     existing = Lesson.objects.filter(school_class=school_class, subgroup=subgroup, subject=subject, date=date, lesson_number=number).first()
     if existing is not None:
+        if request.method == "POST":  # somebody recorded it meanwhile: say so, never overwrite it
+            messages.error(request, "Этот урок уже записан другим пользователем: ваши данные не сохранены. "
+                                    "Проверьте запись и внесите изменения в неё.")
         return redirect("school:journal-lesson", school_slug=school.slug, lesson_id=existing.pk)
     lesson = Lesson(school_class=school_class, subject=subject, subgroup=subgroup, date=date, lesson_number=number, teacher=actor)
     return _lesson_page(request, JournalAccess(school, access, school_class, subject, subgroup, True), lesson)
