@@ -147,12 +147,22 @@ def final_mark(school: Any, mark: Any, now: dt.datetime) -> int:
 
 def message(school: Any, kind: str, object_id: int, author_id: int, recipient_ids: list[int], now: dt.datetime) -> int:
     """R-D06 wired to informing: a family person hears that a message or an announcement came
-    (never its text: the messaging app hands over ids only)."""
-    from .family import family_memberships
+    (never its text: the messaging app hands over ids only), as does a person of the school's
+    staff who asked for it (`staff_messages_now`, off by default: their inbox counts the unread).
+    The person's roles in this school decide which choice applies; either one brings the notice."""
+    from accounts.models import Membership
+    from accounts.roles import FAMILY_ROLES
 
-    family = family_memberships(timezone.localdate(now), set(recipient_ids) - {author_id}).get(school.pk, {})
-    prefs = settings_of(family)
-    wanted = [p for p in family if prefs[p].messages_now]
+    people = set(recipient_ids) - {author_id}
+    if not people or school.status == "archived":
+        return 0
+    roles: dict[int, set[str]] = {}
+    for person_id, role in (Membership.objects.current(timezone.localdate(now)).filter(school=school, person_id__in=people)
+                            .values_list("person_id", "role")):
+        roles.setdefault(person_id, set()).add(role)
+    prefs = settings_of(roles)
+    wanted = sorted(p for p, held in roles.items()
+                    if (held & FAMILY_ROLES and prefs[p].messages_now) or (held - FAMILY_ROLES and prefs[p].staff_messages_now))
     if not wanted:
         return 0
     row = Person.objects.filter(pk=author_id).values_list("surname", "name", "patronymic").first()

@@ -16,7 +16,9 @@ from django.db.models import Q
 
 
 class NotifySettings(models.Model):
-    """What a family person (parent or student) chose (R-D03, R-D09). No row means the defaults."""
+    """What a person chose (R-D03, R-D09): a family person (parent or student) and the staff of a
+    school or the district alike; each sees and sets only what applies to their roles
+    (notify.services.fields_for). No row means the defaults."""
 
     person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notify_settings")
     # Channels. The in-platform list is the electronic diary's own inbox; a family may hide it.
@@ -33,6 +35,11 @@ class NotifySettings(models.Model):
     any_absence_now = models.BooleanField("сразу сообщать о любом пропуске", default=False)
     final_marks_now = models.BooleanField("сразу сообщать об итоговых отметках", default=True)
     messages_now = models.BooleanField("сообщать о новых сообщениях и объявлениях", default=True)
+    # Staff (R-D06): the notices that concern the people of a school. A new message is off until
+    # they ask (their inbox counts unread messages already); an abuse report reaches the
+    # administration unless they switch it off (the open reports stay counted on their tab).
+    staff_messages_now = models.BooleanField("сотруднику: сообщать о новых сообщениях и объявлениях", default=False)
+    abuse_reports_now = models.BooleanField("администрации: сообщать о жалобах на сообщения", default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

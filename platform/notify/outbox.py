@@ -31,6 +31,19 @@ class Draft:
     covers_until: dt.datetime | None = None
 
 
+# messaging.services._tell_administration marks its notices of an abuse report so (kind "message").
+ABUSE_REPORT = "abuse_report"
+
+
+def wanted(draft: Draft, prefs: NotifySettings) -> bool:
+    """Whether the recipient wants a notice of this kind at all (the kinds a builder does not
+    filter itself): a member of the administration may switch abuse reports off (R-D06; the open
+    reports stay counted on their messaging tab)."""
+    if draft.payload.get("what") == ABUSE_REPORT:
+        return prefs.abuse_reports_now
+    return True
+
+
 def push_enabled() -> bool:
     """Push deliveries are created only when the server can send them (switch and both keys)."""
     return push.configured()
@@ -54,6 +67,10 @@ def enqueue(drafts: list[Draft], *, now: dt.datetime | None = None,
     number of drafts. `deliver_at`: the channels wait until then (a notice that may still be
     withdrawn, see notify.immediate.withdraw_absence).
 
+    Families and staff alike (R-D03, R-D06): the channels are the recipient's settings (no row:
+    the list on, e-mail on as soon as an address is confirmed, so none before); a draft of a kind
+    the recipient switched off (`wanted`) is dropped.
+
     The rows are COPYed into a temporary table and inserted from it with ON CONFLICT DO NOTHING:
     at 10,000 summaries the ORM's bulk_create spent most of the builder's time quoting values
     on the client (ops/bench/bench_notify.py)."""
@@ -62,6 +79,9 @@ def enqueue(drafts: list[Draft], *, now: dt.datetime | None = None,
     now = now or timezone.now()
     recipients = {d.recipient_id for d in drafts}
     prefs = prefs if prefs is not None else settings_of(recipients)
+    drafts = [d for d in drafts if wanted(d, prefs[d.recipient_id])]
+    if not drafts:
+        return 0
     emails = set(ContactEmail.objects.filter(person_id__in=recipients, confirmed_at__isnull=False, bounced_at__isnull=True)
                  .values_list("person_id", flat=True))
     pushers = set(PushSubscription.objects.filter(person_id__in=recipients).values_list("person_id", flat=True)) \

@@ -1,5 +1,11 @@
-"""Writes by the family themselves: what to receive and when, the e-mail address (entered and
-confirmed by the person, R-D09, 003 §4.5), browsers' push subscriptions, read marks."""
+"""Writes by the person themselves: what to receive and when, the e-mail address (entered and
+confirmed by the person, R-D09, 003 §4.5), browsers' push subscriptions, read marks.
+
+Families (parents, students) and staff (any school or district role) alike: each person has one
+settings row, one address and one notices list, and sees and sets only what applies to their
+roles (`fields_for`); a parent who also teaches sees both. The evening summary and the absence
+notices are the family's; new messages and abuse reports (R-D06) are the staff's kinds; Web Push
+stays with the family (the browser-side subscription lives on the family's settings page)."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import FAMILY_ROLES
+from accounts.roles import FAMILY_ROLES, STAFF_ROLES, Role
 from accounts.selectors import access_for
 from audit.services import record, record_refusal
 from core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -28,16 +34,49 @@ CONFIRM_SALT = "notify.email-confirm"
 CONFIRM_MAX_AGE = 3 * 24 * 3600
 CONFIRM_MIN_INTERVAL = dt.timedelta(minutes=1)
 CONFIRM_MAX_PER_ADDRESS = 5
+# Who sets what (fields_for): the channels are everybody's; the rest by role.
+CHANNEL_FIELDS = ["in_app", "by_email"]
+FAMILY_FIELDS = ["daily_summary", "summary_time", "any_absence_now", "unexcused_absence_now", "final_marks_now", "messages_now",
+                 "by_push"]
+STAFF_FIELDS = ["staff_messages_now"]
+ADMINISTRATION_FIELDS = ["abuse_reports_now"]
 SETTINGS_FIELDS = ["by_email", "by_push", "in_app", "daily_summary", "summary_time", "any_absence_now", "unexcused_absence_now",
-                   "final_marks_now", "messages_now"]
+                   "final_marks_now", "messages_now", "staff_messages_now", "abuse_reports_now"]
+# The people of a school told of an abuse report: messaging.selectors.admin_ids (messaging.rules.ADMIN_ROLES).
+ADMINISTRATION_ROLES = frozenset({Role.DIRECTOR, Role.DEPUTY, Role.SCHOOL_ADMIN})
 # The summary goes out in the afternoon or evening, on the half hour.
 SUMMARY_TIMES = [dt.time(h, m) for h in range(14, 23) for m in (0, 30)]
 
 
+def is_family(actor: Person) -> bool:
+    return bool(access_for(actor).all_roles & FAMILY_ROLES)
+
+
 def ensure_family(actor: Person) -> None:
-    """Notification settings belong to parents and students (the diary's readers)."""
-    if not (access_for(actor).all_roles & FAMILY_ROLES):
-        raise PermissionDenied("Оповещения настраивают родители и обучающиеся.")
+    """Web Push subscriptions belong to parents and students (the diary's readers)."""
+    if not is_family(actor):
+        raise PermissionDenied("Push-уведомления подключают родители и обучающиеся.")
+
+
+def ensure_recipient(actor: Person) -> None:
+    """Notices reach families and staff (any school or district role): both read their list and
+    set their channels. A person with no current role has nothing to be told."""
+    if not access_for(actor).all_roles:
+        raise PermissionDenied("Оповещения доступны родителям, обучающимся и сотрудникам.")
+
+
+def fields_for(actor: Person) -> list[str]:
+    """The settings that apply to the person's roles, in SETTINGS_FIELDS order (no query beyond
+    the person's access, which every page computes anyway)."""
+    roles = access_for(actor).all_roles
+    wanted = set(CHANNEL_FIELDS)
+    if roles & FAMILY_ROLES:
+        wanted |= set(FAMILY_FIELDS)
+    if roles & STAFF_ROLES:
+        wanted |= set(STAFF_FIELDS)
+    if roles & ADMINISTRATION_ROLES:
+        wanted |= set(ADMINISTRATION_FIELDS)
+    return [f for f in SETTINGS_FIELDS if f in wanted]
 
 
 def settings_for(person: Person) -> NotifySettings:
@@ -45,10 +84,14 @@ def settings_for(person: Person) -> NotifySettings:
 
 
 def update_settings(actor: Person, changes: dict[str, Any]) -> NotifySettings:
-    ensure_family(actor)
+    ensure_recipient(actor)
     unknown = set(changes) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValidationFailed("Неизвестные настройки.", fields={k: ["Неизвестное поле."] for k in sorted(unknown)})
+    foreign = set(changes) - set(fields_for(actor))
+    if foreign:
+        raise ValidationFailed("Эти настройки не относятся к вашим ролям.",
+                               fields={k: ["Не относится к вашим ролям."] for k in sorted(foreign)})
     if "summary_time" in changes:
         value = changes["summary_time"]
         if isinstance(value, str):
@@ -80,7 +123,7 @@ def confirmation_token(person_id: int, address: str) -> str:
 def set_email(actor: Person, address: str, *, now: dt.datetime | None = None) -> ContactEmail:
     """The person enters their own address; a confirmation letter goes to it (and nothing else
     until it is confirmed). Entering the same unconfirmed address again resends the letter."""
-    ensure_family(actor)
+    ensure_recipient(actor)
     now = now or timezone.now()
     address = (address or "").strip()
     try:
@@ -117,9 +160,10 @@ def _queue_confirmation(actor: Person, contact: ContactEmail, now: dt.datetime) 
     from .summary import site_url
 
     link = f"{site_url()}/notify/confirm/{confirmation_token(actor.pk, contact.address)}/"
+    what = "об отметках, пропусках и домашних заданиях" if is_family(actor) else "о новых сообщениях и жалобах на сообщения"
     body = (f"Здравствуйте, {actor.name} {actor.patronymic}".rstrip() + "!\n\n"
-            "Этот адрес указан для оповещений электронного дневника «Журнал». Чтобы получать письма об отметках, "
-            f"пропусках и домашних заданиях, подтвердите его по ссылке (она действует 3 дня):\n\n{link}\n\n"
+            f"Этот адрес указан для оповещений электронного дневника «Журнал». Чтобы получать письма {what}, "
+            f"подтвердите его по ссылке (она действует 3 дня):\n\n{link}\n\n"
             "Если вы не указывали этот адрес, просто не отвечайте на письмо: писем больше не будет.")
     enqueue([Draft(recipient_id=actor.pk, kind=NoticeKind.EMAIL_CONFIRM, key=f"{contact.address}:{contact.confirmations_sent}",
                    title="Подтвердите адрес для оповещений «Журнала»", body=body, payload={"to": contact.address})], now=now)
@@ -149,7 +193,7 @@ def confirm_email(token: str, actor: Person | None = None, *, now: dt.datetime |
 
 
 def remove_email(actor: Person) -> None:
-    ensure_family(actor)
+    ensure_recipient(actor)
     with transaction.atomic():
         contact = ContactEmail.objects.select_for_update().filter(person=actor).first()
         if contact is not None:
