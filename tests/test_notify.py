@@ -419,12 +419,15 @@ def test_settings_page_phone_first_and_saves(world: dict[str, Any], client_for: 
     assert len(mails_to("new@example.ru")) == 1 and not ContactEmail.objects.get(person=w["petrova"]).usable
 
 
-def test_pages_refused_to_anonymous_and_staff(world: dict[str, Any], client_for: Any) -> None:
-    """Anonymous visitors are sent to sign in; staff have no family settings (refused, audited)."""
+def test_pages_refused_to_anonymous_and_people_without_a_role(world: dict[str, Any], client_for: Any, make_person: Any) -> None:
+    """Anonymous visitors are sent to sign in; a person with no current role is refused. Staff
+    have their own notices and settings now (R-D06, tests/test_notify_staff.py)."""
+    nobody = make_person("Без", "Роли")
     for path in ("/notify/", "/notify/notices/"):
         response = Client().get(path)
         assert response.status_code == 302 and "/login/" in response["Location"]
-        assert client_for(world["teacher"]).get(path).status_code == 403
+        assert client_for(nobody).get(path).status_code == 403
+        assert client_for(world["teacher"]).get(path).status_code == 200
 
 
 def test_notices_page_lists_own_only_and_marks_read(world: dict[str, Any], client_for: Any) -> None:
@@ -479,11 +482,14 @@ def test_api_settings_email_confirm_notices(world: dict[str, Any], client_for: A
     assert c.post("/api/v1/notify/notices/read-all/").json() == {"marked": 0}
 
 
-def test_api_refused_to_anonymous_and_staff(world: dict[str, Any], client_for: Any) -> None:
+def test_api_refused_to_anonymous_and_people_without_a_role(world: dict[str, Any], client_for: Any, make_person: Any) -> None:
+    """Staff read their notices and set their channels (R-D06); Web Push stays the family's."""
+    nobody = make_person("Без", "Роли")
     for path in ("/api/v1/notify/settings/", "/api/v1/notify/notices/", "/api/v1/notify/email/", "/api/v1/notify/push-subscriptions/"):
         assert Client().get(path).status_code in (401, 403)
-        r = client_for(world["teacher"]).get(path)
+        r = client_for(nobody).get(path)
         assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+        assert client_for(world["teacher"]).get(path).status_code == (403 if "push" in path else 200)
 
 
 def test_api_push_subscription_stored_and_sent_when_configured(world: dict[str, Any], client_for: Any, settings: Any,
@@ -549,10 +555,14 @@ def test_tasks_and_beat_schedule(world: dict[str, Any], settings: Any) -> None:
     assert "considered" in outcome or "skipped" in outcome
 
 
-def test_header_link_for_families_only(world: dict[str, Any], client_for: Any) -> None:
-    """Families find their notices from every page; staff see no such link."""
+def test_header_link_for_families_and_staff(world: dict[str, Any], client_for: Any, make_person: Any) -> None:
+    """Families and staff (R-D06: abuse reports and messages reach the administration and staff as
+    notices) find their notices from every page; a person with no current role has none. The link
+    reads the person's roles the header has already loaded: no query of its own (proven in
+    tests/test_notify_staff.py)."""
     assert 'data-testid="notify-link"' in client_for(world["petrova"]).get("/home/").content.decode()
-    assert 'data-testid="notify-link"' not in client_for(world["teacher"]).get("/home/").content.decode()
+    assert 'data-testid="notify-link"' in client_for(world["teacher"]).get("/home/").content.decode()
+    assert 'data-testid="notify-link"' not in client_for(make_person("Без", "Роли")).get("/account/sessions/").content.decode()
 
 
 def test_new_message_and_announcement_reach_family_members_only(world: dict[str, Any]) -> None:

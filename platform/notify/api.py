@@ -1,5 +1,7 @@
 """API for the mobile client: notification settings, e-mail and its confirmation, the notices
-list with the unread count, read marks, Web Push subscriptions. Family persons only."""
+list with the unread count, read marks (families and staff: any current role), Web Push
+subscriptions (family persons only). Settings show and take only the fields that apply to the
+person's roles (services.fields_for)."""
 
 from __future__ import annotations
 
@@ -22,12 +24,42 @@ def _family(request: Request) -> Any:
     return person
 
 
+def _recipient(request: Request) -> Any:
+    person: Any = request.user
+    services.ensure_recipient(person)
+    return person
+
+
+FIELD_HELP = {
+    "daily_summary": "Семье.", "summary_time": "Семье. С 14:00 до 22:30, каждые полчаса.", "any_absence_now": "Семье.",
+    "unexcused_absence_now": "Семье.", "final_marks_now": "Семье.", "messages_now": "Семье.", "by_push": "Семье.",
+    "staff_messages_now": "Сотруднику школы.", "abuse_reports_now": "Директору, заместителю, администратору ЭЖ.",
+}
+
+
 class SettingsSerializer(serializers.ModelSerializer):
-    summary_time = serializers.TimeField(format="%H:%M", help_text="С 14:00 до 22:30, каждые полчаса.")
+    summary_time = serializers.TimeField(format="%H:%M", required=False, help_text=FIELD_HELP["summary_time"])
 
     class Meta:
         model = NotifySettings
         fields = services.SETTINGS_FIELDS
+        extra_kwargs = {f: {"required": False, "help_text": h} for f, h in FIELD_HELP.items() if f != "summary_time"}
+
+
+class SettingsOut(SettingsSerializer):
+    """Only the fields of the person's roles are present (`applies`: the list of them)."""
+
+    applies = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                    help_text="Поля, которые относятся к ролям человека (остальных в ответе нет).")
+
+    class Meta(SettingsSerializer.Meta):
+        fields = [*services.SETTINGS_FIELDS, "applies"]
+
+
+def _settings_out(person: Any, row: NotifySettings) -> dict[str, Any]:
+    applies = services.fields_for(person)
+    data = SettingsSerializer(row).data
+    return {**{f: data[f] for f in applies}, "applies": applies}
 
 
 class SettingsPatch(SettingsSerializer):
@@ -36,17 +68,19 @@ class SettingsPatch(SettingsSerializer):
 
 
 class NotifySettingsView(APIView):
-    @extend_schema(responses=SettingsSerializer, summary="Мои настройки оповещений")
+    @extend_schema(responses=SettingsOut, summary="Мои настройки оповещений (только то, что относится к моим ролям)")
     def get(self, request: Request) -> Response:
-        return Response(SettingsSerializer(services.settings_for(_family(request))).data)
+        person = _recipient(request)
+        return Response(_settings_out(person, services.settings_for(person)))
 
-    @extend_schema(request=SettingsPatch, responses=SettingsSerializer, summary="Изменить каналы, время сводки, что присылать")
+    @extend_schema(request=SettingsPatch, responses=SettingsOut,
+                   summary="Изменить каналы, время сводки, что присылать (поле не своей роли — ошибка 400)")
     def patch(self, request: Request) -> Response:
-        person = _family(request)
+        person = _recipient(request)
         data = SettingsPatch(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         row = services.update_settings(person, dict(data.validated_data))
-        return Response(SettingsSerializer(row).data)
+        return Response(_settings_out(person, row))
 
 
 class EmailOut(serializers.Serializer):
@@ -68,12 +102,12 @@ def _email_row(contact: ContactEmail | None) -> dict[str, Any]:
 class EmailView(APIView):
     @extend_schema(responses=EmailOut, summary="Мой адрес для оповещений")
     def get(self, request: Request) -> Response:
-        return Response(_email_row(selectors.contact_of(_family(request))))
+        return Response(_email_row(selectors.contact_of(_recipient(request))))
 
     @extend_schema(request=EmailIn, responses={202: EmailOut},
                    summary="Указать адрес: на него уйдёт письмо со ссылкой; до подтверждения других писем не будет")
     def post(self, request: Request) -> Response:
-        person = _family(request)
+        person = _recipient(request)
         data = EmailIn(data=request.data)
         data.is_valid(raise_exception=True)
         contact = services.set_email(person, data.validated_data["email"])
@@ -81,7 +115,7 @@ class EmailView(APIView):
 
     @extend_schema(responses={204: None}, summary="Удалить адрес")
     def delete(self, request: Request) -> Response:
-        services.remove_email(_family(request))
+        services.remove_email(_recipient(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -122,7 +156,7 @@ class NoticeListView(APIView):
                    parameters=[OpenApiParameter("unread", bool, description="только непрочитанные"),
                                OpenApiParameter("limit", int), OpenApiParameter("offset", int)])
     def get(self, request: Request) -> Response:
-        person = _family(request)
+        person = _recipient(request)
         qs = selectors.notices_of(person, unread_only=request.query_params.get("unread") in ("1", "true"))
         paginator = LimitOffsetPagination()
         rows = paginator.paginate_queryset(qs, request, view=self) or []
@@ -134,7 +168,7 @@ class NoticeListView(APIView):
 class NoticeReadView(APIView):
     @extend_schema(request=None, responses=NoticeSerializer, summary="Отметить оповещение прочитанным")
     def post(self, request: Request, notice_id: int) -> Response:
-        return Response(NoticeSerializer(services.mark_read(_family(request), notice_id)).data)
+        return Response(NoticeSerializer(services.mark_read(_recipient(request), notice_id)).data)
 
 
 class ReadAllOut(serializers.Serializer):
@@ -144,7 +178,7 @@ class ReadAllOut(serializers.Serializer):
 class NoticeReadAllView(APIView):
     @extend_schema(request=None, responses=ReadAllOut, summary="Отметить все оповещения прочитанными")
     def post(self, request: Request) -> Response:
-        return Response({"marked": services.mark_all_read(_family(request))})
+        return Response({"marked": services.mark_all_read(_recipient(request))})
 
 
 class PushKeysIn(serializers.Serializer):

@@ -1,5 +1,6 @@
 """Pages: notification settings (channels, time, e-mail), the notices list, the e-mail
-confirmation link. Phone-first; thin over services."""
+confirmation link. Families and staff (any current role): each sees the settings of their own
+roles (services.fields_for). Phone-first; thin over services."""
 
 from __future__ import annotations
 
@@ -19,26 +20,27 @@ from . import push, selectors, services
 from .forms import EmailForm, SettingsForm
 
 
-def _family(request: HttpRequest) -> Any:
+def _recipient(request: HttpRequest) -> Any:
     person: Any = request.user
-    services.ensure_family(person)
+    services.ensure_recipient(person)
     return person
 
 
 @page
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
-    person = _family(request)
+    person = _recipient(request)
     current = services.settings_for(person)
-    form = SettingsForm(instance=current)
+    applies = services.fields_for(person)
+    form = SettingsForm(instance=current, fields=applies)
     email_form = EmailForm()
     if request.method == "POST":
         action = request.POST.get("action", "settings")
         if action == "settings":
-            form = SettingsForm(request.POST, instance=services.settings_for(person))
+            form = SettingsForm(request.POST, instance=services.settings_for(person), fields=applies)
             if form.is_valid():
                 try:
-                    services.update_settings(person, {f: form.cleaned_data[f] for f in form.Meta.fields})
+                    services.update_settings(person, {f: form.cleaned_data[f] for f in form.fields})
                     messages.success(request, "Настройки оповещений сохранены.")
                     return redirect("notify:settings")
                 except DomainError as exc:
@@ -60,13 +62,13 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             return redirect("notify:settings")
     return render(request, "notify/settings.html", {
         "form": form, "email_form": email_form, "contact": selectors.contact_of(person),
-        "unread": selectors.unread_count(person), "push_on": push.configured(),
+        "unread": selectors.unread_count(person), "push_on": push.configured(), "push_applies": "by_push" in applies,
     })
 
 
 @page
 def notices_page(request: HttpRequest) -> HttpResponse:
-    person = _family(request)
+    person = _recipient(request)
     unread_only = request.GET.get("unread") == "1"
     paginator = Paginator(selectors.notices_of(person, unread_only=unread_only), 30)
     page_obj = paginator.get_page(request.GET.get("page"))
@@ -77,7 +79,7 @@ def notices_page(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def notice_read(request: HttpRequest, notice_id: int) -> HttpResponse:
-    person = _family(request)
+    person = _recipient(request)
     services.mark_read(person, notice_id)
     return redirect("notify:notices")
 
@@ -85,7 +87,7 @@ def notice_read(request: HttpRequest, notice_id: int) -> HttpResponse:
 @page
 @require_POST
 def notices_read_all(request: HttpRequest) -> HttpResponse:
-    person = _family(request)
+    person = _recipient(request)
     n = services.mark_all_read(person)
     messages.info(request, f"Отмечено прочитанными: {n}.")
     return redirect("notify:notices")

@@ -1,6 +1,7 @@
 """`{% notify_bounce_banner %}` (in base.html): on the family's home and diary pages, a banner
 while the mail server refuses their address (R-D03, R-D09: nothing lost, the family told to fix
-it). One query on those pages for a family person, none anywhere else."""
+it). One query on those pages for a family person, none anywhere else; staff see it on their
+notices page only."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ register = template.Library()
 
 # The pages a family opens: the switcher, the diary's entry, a child's week and marks, the notices.
 BANNER_VIEWS = frozenset({"accounts:home", "diary:home", "school:diary-week", "school:diary-marks", "notify:notices"})
+STAFF_BANNER_VIEWS = frozenset({"notify:notices"})
 
 
 def bounced_address(request: Any) -> str | None:
@@ -22,7 +24,8 @@ def bounced_address(request: Any) -> str | None:
     from accounts.roles import FAMILY_ROLES
     from accounts.selectors import access_for
 
-    if not (access_for(user).all_roles & FAMILY_ROLES):  # computed once a request (the header needs it too)
+    roles = access_for(user).all_roles  # computed once a request (the header needs it too)
+    if not (roles & FAMILY_ROLES) and not (roles and match.view_name in STAFF_BANNER_VIEWS):
         return None
     from notify.models import ContactEmail
 
