@@ -237,13 +237,13 @@ def report(results: dict[str, Any], command: str, machine: str) -> str:
         "How and why:",
         "",
         "- The builder runs a fixed number of queries per school (guardianship, enrolments, marks, absences, lessons with "
-        "homework, subgroup members) plus a few in the public schema, whatever the number of families; notices and deliveries "
+        "homework, homework files, individual homework and its save times, subgroup members) plus a few in the public schema, whatever the number of families; notices and deliveries "
         "go in by COPY into a temporary table and INSERT … ON CONFLICT DO NOTHING, 1,000 at a time (the unique key per family "
         "and day makes a second run a no-op). Django's bulk_create was slower here: its UNNEST arrays are quoted on the "
         "client, element by element.",
         "- The sender commits one short UPDATE per letter (the letter just handed over becomes `sent` and the next one "
         "`sending` in one statement) plus a claim per batch of 500, with synchronous_commit off for its session: that is the "
-        "price of a killed worker resending nothing it finished (docs/ARCHITECTURE.md, \"Informing families\"). With a real "
+        "price of a killed worker resending nothing it finished (docs/ARCHITECTURE.md, \"Informing families and staff\"). With a real "
         "SMTP relay the relay's own speed adds to the send figure; one SMTP connection is reused for each batch of 500.",
         "- Wall-clock figures depend on what else the machine runs (see the load average); the CPU figures of this process "
         "(Python, Django, MIME) do much less.",
