@@ -226,7 +226,8 @@ def test_my_day_json_with_substitution(jw: JW, as_: Any) -> None:
     """R-J05, R-J06: my day as JSON; the substitute's lesson names the teacher replaced."""
     jw.lesson(TODAY, 2, topic="Дроби")
     mine = as_(jw.teacher).get(jw.api("my-day/")).json()
-    assert [(row["lesson_number"], row["missing"]) for row in mine] == [(2, ["домашнее задание"])]
+    # A record saved without its attendance taken (attendance_taken_at empty) misses it too (R-J05).
+    assert [(row["lesson_number"], row["missing"]) for row in mine] == [(2, ["посещаемость не отмечена", "домашнее задание"])]
     theirs = as_(jw.other).get(jw.api("my-day/?date=2026-11-25")).json()
     assert [(row["lesson_number"], row["replaces"]["id"], row["lesson"]) for row in theirs] == [(3, jw.teacher.pk, None)]
     assert as_(jw.other).get(jw.api("my-day/?date=2026-11-24")).json() == []

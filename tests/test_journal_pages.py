@@ -179,7 +179,9 @@ def test_my_day_lists_timetable_lessons_with_what_is_missing(jw: JW, as_: Any) -
 
 def test_my_day_of_another_date_and_recorded_extra_lessons(jw: JW, as_: Any) -> None:
     """R-J05: ?date= shows another day; a lesson recorded outside the timetable shows too."""
-    jw.lesson(YESTERDAY, 6, topic="Дополнительное занятие", homework="—")  # Tuesday: no timetable lessons
+    # Tuesday: no timetable lessons. Complete: topic, homework and its attendance taken (R-J05).
+    jw.lesson(YESTERDAY, 6, topic="Дополнительное занятие", homework="—",
+              attendance_taken_at=dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC))
     html = body(as_(jw.teacher).get(jw.url("today/?date=2026-11-24")))
     assert "Дополнительное занятие" in html and "нет в расписании" in html and 'data-testid="complete"' in html
     assert "no-lessons" in body(as_(jw.teacher).get(jw.url("today/?date=2026-11-29")))  # Sunday

@@ -494,10 +494,10 @@ class DayLesson:
 def teacher_day(teacher: Person, day: dt.date) -> list[DayLesson]:
     """The teacher's lessons on `day` from the timetable (substitutions included: the lessons
     they substitute, not the ones somebody substitutes for them), and the lessons they recorded
-    that day outside it. A lesson not yet recorded misses its topic, attendance and homework
-    (attendance is taken when the lesson is saved: presence is the absence of a row); a recorded
-    one may miss its topic, its homework (003 §2.1–2.2: both on the day) or the marks of a control
-    work. About ten queries whatever the number of lessons."""
+    that day outside it. A lesson not yet recorded misses its topic, attendance and homework; a
+    recorded one may miss its topic, its attendance (never taken: `attendance_taken_at` empty, as
+    presence is the absence of a row), its homework (003 §2.1–2.2: all on the day) or the marks of
+    a control work. About ten queries whatever the number of lessons."""
     from timetable.selectors import lessons_on
 
     slots = lessons_on(day, teacher=teacher)
@@ -547,6 +547,8 @@ def _fill_missing(items: list[DayLesson], day: dt.date) -> None:
         item.marks = sum(per_work[w.pk] for w in works_of[lesson.pk])
         if not lesson.topic:
             item.missing.append("тема")
+        if lesson.attendance_taken_at is None:  # R-J05: a saved record whose attendance was never taken
+            item.missing.append("посещаемость не отмечена")
         if not lesson.homework:
             item.missing.append("домашнее задание")
         for work in works_of[lesson.pk]:
