@@ -44,6 +44,7 @@ from .views_control import (
     final_text,
     groups_of,
     ktp_subgroup,
+    late_reason_rows,
     lessons_to_check,
     may_set_final,
     notebook_of,
@@ -420,6 +421,31 @@ class AbsencesView(APIView):
     def get(self, request: Request, school_slug: str) -> Response:
         _, rows, _ = absence_rows(request)
         return Response(CtlAbsenceOut(rows, many=True).data)
+
+
+class CtlLateReasonOut(serializers.Serializer):
+    attendance_id = serializers.IntegerField(source="attendance.pk")
+    lesson_id = serializers.IntegerField(source="attendance.lesson_id")
+    date = serializers.DateField(source="attendance.lesson.date")
+    lesson_number = serializers.IntegerField(source="attendance.lesson.lesson_number")
+    class_id = serializers.IntegerField(source="attendance.lesson.school_class_id")
+    class_name = serializers.CharField(source="attendance.lesson.school_class.name")
+    subject_name = serializers.CharField(source="attendance.lesson.subject.name")
+    student = CtlPersonOut(source="attendance.student")
+    reason = serializers.CharField(source="attendance.reason")
+    document = serializers.CharField(source="attendance.document")
+    document_date = serializers.DateField(source="attendance.document_date")
+    due = serializers.DateField(help_text="Последний день срока (2 рабочих дня после даты документа)")
+    entered_on = serializers.DateField(help_text="День, когда причина внесена")
+    entered_by = CtlPersonOut(source="attendance.reason_set_by", allow_null=True)
+
+
+class LateReasonsView(APIView):
+    @extend_schema(summary="Причины пропусков, внесённые позже 2 рабочих дней после даты документа: вся школа (заместитель) "
+                           "или свои классы (классный руководитель)", responses=CtlLateReasonOut(many=True))
+    def get(self, request: Request, school_slug: str) -> Response:
+        _, rows, _ = late_reason_rows(request)
+        return Response(CtlLateReasonOut(rows, many=True).data)
 
 
 class CtlKtpStatusOut(serializers.Serializer):

@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("control/lessons/", a.LessonsCheckView.as_view(), name="api-journal-control-lessons"),
     path("lessons/<int:lesson_id>/attendance-taken/", a.AttendanceTakenView.as_view(), name="api-journal-attendance-taken"),
     path("control/absences/", a.AbsencesView.as_view(), name="api-journal-control-absences"),
+    path("control/absences/late-reasons/", a.LateReasonsView.as_view(), name="api-journal-control-late-reasons"),
     path("control/ktp/", a.KtpStatusView.as_view(), name="api-journal-control-ktp"),
     path("external-marks/", a.ExternalMarkView.as_view(), name="api-journal-control-external-marks"),
     path("notebook/", a.NotebookView.as_view(), name="api-journal-control-notebook"),

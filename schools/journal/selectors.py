@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import CharField, Count, Q, Value
+from django.db.models import CharField, Count, DateField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Concat
+from django.utils import timezone
 
 from accounts.models import Person
 from curriculum.models import CurriculumLine, CurriculumPart
@@ -701,6 +702,47 @@ def absences_without_reason(today: dt.date, *, class_ids: set[int] | None = None
         qs = qs.filter(lesson__school_class_id__in=class_ids)
     return list(qs.order_by("lesson__school_class__grade", "lesson__school_class__letter", "lesson__date", "lesson__lesson_number",
                             "student__surname", "student__name"))
+
+
+def reason_due_after_document(document_date: dt.date) -> dt.date:
+    """The last day the class teacher may enter an absence's reason given the document's date:
+    2 working days after it (federal production calendar)."""
+    from core.workdays import add_working_days
+
+    return add_working_days(document_date, REASON_WORKING_DAYS)
+
+
+@dataclass(frozen=True)
+class LateReason:
+    """An absence whose reason was entered after its 2 working days (R-J02)."""
+
+    attendance: Attendance
+    due: dt.date  # the last day it was due
+    entered_on: dt.date  # the day the reason was entered (school's local date)
+
+
+def reasons_entered_late(*, class_ids: set[int] | None = None) -> list[LateReason]:
+    """R-J02 (004 §VIII: «не позднее 2 рабочих дней после предоставления обучающимся документа»): absences
+    of the open year whose reason was entered more than 2 working days after the document's date (the
+    date the journal keeps for the document; it cannot have been presented before it). An absence with
+    no document date has nothing to count from and is not listed. One query: the database keeps the rows
+    entered more than 2 calendar days after the document (working days are never fewer), the
+    working-day calendar decides the rest."""
+    threshold = ExpressionWrapper(F("document_date") + dt.timedelta(days=REASON_WORKING_DAYS), output_field=DateField())
+    qs = (Attendance.objects.filter(status=Attendance.Status.ABSENT, lesson__school_class__year__status="open",
+                                    document_date__isnull=False, reason_set_at__isnull=False)
+          .exclude(reason="").filter(reason_set_at__date__gt=threshold)
+          .select_related("lesson__school_class", "lesson__subject", "student", "reason_set_by"))
+    if class_ids is not None:
+        qs = qs.filter(lesson__school_class_id__in=class_ids)
+    rows: list[LateReason] = []
+    for a in qs.order_by("lesson__school_class__grade", "lesson__school_class__letter", "lesson__date", "lesson__lesson_number",
+                         "student__surname", "student__name"):
+        assert a.document_date is not None and a.reason_set_at is not None
+        due, entered_on = reason_due_after_document(a.document_date), timezone.localdate(a.reason_set_at)
+        if entered_on > due:
+            rows.append(LateReason(a, due, entered_on))
+    return rows
 
 
 @dataclass

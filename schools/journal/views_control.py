@@ -807,15 +807,27 @@ def lessons_to_check(start: dt.date, end: dt.date, *, teacher_id: int | None, cl
     return selectors.lessons_to_check(start, end, teacher_id=teacher_id, class_id=class_id)
 
 
-def absence_rows(request: HttpRequest) -> tuple[School, list[Any], bool]:
-    """R-J02: the deputy sees the whole school, a class teacher their own classes."""
+def absence_scope(request: HttpRequest) -> tuple[School, set[int] | None, bool]:
+    """R-J02: the deputy sees the whole school (None), a class teacher their own classes."""
     school, access = access_school(request)
     control = access.can(Perm.JOURNAL_CONTROL, school)
     entry = access.schools.get(school.pk)
     own = set(entry.class_teacher_of) if entry else set()
     if not (control or own):
         raise PermissionDenied("Список видят заместитель директора и классные руководители.")
-    return school, selectors.absences_without_reason(rules.today(), class_ids=None if control else own), control
+    return school, None if control else own, control
+
+
+def absence_rows(request: HttpRequest) -> tuple[School, list[Any], bool]:
+    """R-J02: absences still without a reason past their 2 working days."""
+    school, class_ids, control = absence_scope(request)
+    return school, selectors.absences_without_reason(rules.today(), class_ids=class_ids), control
+
+
+def late_reason_rows(request: HttpRequest) -> tuple[School, list[selectors.LateReason], bool]:
+    """R-J02: reasons entered more than 2 working days after their document."""
+    school, class_ids, control = absence_scope(request)
+    return school, selectors.reasons_entered_late(class_ids=class_ids), control
 
 
 def reason_due(lesson_date: dt.date) -> dt.date:
@@ -827,9 +839,11 @@ def reason_due(lesson_date: dt.date) -> dt.date:
 @page
 @require_GET
 def control_absences(request: HttpRequest, school_slug: str) -> HttpResponse:
-    school, rows, control = absence_rows(request)
+    school, class_ids, control = absence_scope(request)
+    rows = selectors.absences_without_reason(rules.today(), class_ids=class_ids)
     return render(request, "journal/control/absences.html", {
         "school": school, "rows": [(a, reason_due(a.lesson.date)) for a in rows], "control": control,
+        "late_reasons": selectors.reasons_entered_late(class_ids=class_ids),
     })
 
 
