@@ -263,6 +263,8 @@ CELERY_BEAT_SCHEDULE = {
     "notify-send-pending": {"task": "notify.tasks.send_pending", "schedule": 60.0},
     # Old read or delivered notices go (NOTIFY_RETENTION_DAYS), at night.
     "notify-delete-old": {"task": "notify.tasks.delete_old_notices", "schedule": crontab(hour=3, minute=40)},
+    # Imports whose worker was killed mid-check or mid-import are marked failed (bulkimport).
+    "bulkimport-fail-abandoned": {"task": "bulkimport.tasks.fail_abandoned_imports", "schedule": 600.0},
 }
 
 # --- E-mail --------------------------------------------------------------------------

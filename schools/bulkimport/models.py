@@ -75,6 +75,10 @@ class ImportJob(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     applied_by = PersonFK(null=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of a running check or import: set when it starts (upload, confirm)
+    # and by every progress write. A job «checking» or «applying» silent for long had its
+    # process killed; the sweep (services.fail_abandoned) marks it failed.
+    alive_at = models.DateTimeField("последний признак работы", default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,7 +4,7 @@ The work itself runs in one transaction (the check is rolled back, an import is 
 nothing), so its own writes are invisible until it ends. Progress is therefore written
 through a second, autocommit connection of its own, at most once a second. The work's
 transaction never touches the job row until the progress connection is closed, so the
-two never wait on each other."""
+two never wait on each other. Each write also marks the job alive (`alive_at`)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class Progress:
             self._conn = conn
         with self._conn.cursor() as cursor:
             cursor.execute(
-                "UPDATE bulkimport_importjob SET progress_done = %s, progress_total = %s WHERE id = %s",
+                # alive_at: the sign of life the sweep (services.fail_abandoned) looks at.
+                "UPDATE bulkimport_importjob SET progress_done = %s, progress_total = %s, alive_at = now() WHERE id = %s",
                 [done, self.total, self.job_id],
             )

@@ -18,20 +18,24 @@ reported before anything is written.
    the other kinds write row by row through the services. The job itself is audited too
    (who, file, counts).
 Files of more than BULKIMPORT_ASYNC_ROWS rows (500) are checked and imported by a Celery
-task (tasks.py), with progress on the job.
+task (tasks.py), with progress on the job. An unexpected error leaves the job «failed» with a
+Russian message, in the task as inline (never a 500, never «checking» for ever); a job whose
+process was killed is marked failed by a periodic sweep (`fail_abandoned`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.roles import Perm
@@ -39,7 +43,7 @@ from accounts.selectors import access_for
 from accounts.services import ensure_writable
 from audit.services import batched, record
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from tenants.db import current_schema
+from tenants.db import current_schema, use_public, use_school
 
 from .kinds import KINDS, get_kind
 from .kinds.base import Kind, Outcome, Planner, RowRejected
@@ -60,11 +64,24 @@ IMPORT_LOCK = 0x5A4A_0007
 # A deadlock or a serialization failure: the database chose this import to give way; nothing is written.
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
 FAILED = "Загрузка прервана из-за внутренней ошибки. Попробуйте ещё раз или обратитесь к администратору."
+RUNNING = (JobStatus.CHECKING, JobStatus.APPLYING)
+DEFAULT_STUCK_MINUTES = 30
+# A running job silent for BULKIMPORT_STUCK_MINUTES (its process was killed): what the sweep tells the user.
+ABANDONED = {
+    JobStatus.CHECKING: "Проверка файла прервана: она не подавала признаков работы {minutes} мин. (вероятно, сбой на "
+                        "сервере). Загрузите файл снова.",
+    JobStatus.APPLYING: "Загрузка прервана: она не подавала признаков работы {minutes} мин. (вероятно, сбой на сервере), "
+                        "ничего не записано. Загрузите файл снова.",
+}
 JOB_AUDITED = ["kind", "file_name", "file_size", "status", "mode", "total_rows", "counts"]
 
 
 def async_rows() -> int:
     return int(getattr(settings, "BULKIMPORT_ASYNC_ROWS", DEFAULT_ASYNC_ROWS))
+
+
+def stuck_minutes() -> int:
+    return int(getattr(settings, "BULKIMPORT_STUCK_MINUTES", DEFAULT_STUCK_MINUTES))
 
 
 # --- who may --------------------------------------------------------------------------------
@@ -117,14 +134,27 @@ def start_import(actor: Person, school: School, kind_code: str, upload: Uploaded
         job.save(update_fields=["file"])
         record(actor=actor, action="import.upload", school=school, obj=job, after=_job_snapshot(job))
     try:
+        _check_upload(job, kind, actor, school)
+    except Exception:
+        # The task's failure handler, inline: the job is «failed» with a message the page and
+        # the API show (never «checking» for ever, never a 500 for the user).
+        logger.exception("import job %s: the check failed", job.pk)
+        fail_stuck(job.pk, FAILED)
+    job.refresh_from_db()
+    return job
+
+
+def _check_upload(job: ImportJob, kind: Kind, actor: Person, school: School) -> None:
+    """The stored file read and checked inline, or handed to a task when it is long."""
+    try:
         table = read_table(job.file.path)
         header_rows = len(_data_rows(kind, table))
     except ReadError as exc:
         _reject(job, exc.message)
-        return job
+        return
     if header_rows == 0:
         _reject(job, "Под строкой заголовков нет ни одной строки с данными.")
-        return job
+        return
     job.file_format, job.encoding, job.delimiter = table.file_format, table.encoding, table.delimiter
     job.total_rows = job.progress_total = header_rows
     job.save(update_fields=["file_format", "encoding", "delimiter", "total_rows", "progress_total"])
@@ -132,10 +162,11 @@ def start_import(actor: Person, school: School, kind_code: str, upload: Uploaded
         from .tasks import check_import
 
         check_import.delay(job.pk)
-    else:
+        return
+    # A savepoint: a statement the database refused mid-check leaves the connection usable for
+    # marking the job failed.
+    with transaction.atomic():
         _check(job, actor, school, table)
-    job.refresh_from_db()
-    return job
 
 
 def _reject(job: ImportJob, message: str) -> None:
@@ -317,20 +348,21 @@ def confirm_import(actor: Person, school: School, job_id: int, mode: str) -> Imp
         if job.valid_rows == 0:
             raise ValidationFailed("В файле нет ни одной строки без ошибок: загружать нечего.", code="nothing_valid")
         job.status, job.mode, job.applied_by = JobStatus.APPLYING, mode, actor
-        job.progress_done, job.message = 0, ""
-        job.save(update_fields=["status", "mode", "applied_by", "progress_done", "message"])
-    if job.total_rows > async_rows():
-        from .tasks import apply_import
+        job.progress_done, job.message, job.alive_at = 0, "", timezone.now()
+        job.save(update_fields=["status", "mode", "applied_by", "progress_done", "message", "alive_at"])
+    # The task's failure handler, inline: an unexpected error (or a broker that refused the
+    # task) leaves the job «failed» with a message the page shows (never «applying» for ever,
+    # never a 500 for the user).
+    try:
+        if job.total_rows > async_rows():
+            from .tasks import apply_import
 
-        apply_import.delay(job.pk)
-    else:
-        # The task's failure handler, inline: an unexpected error leaves the job «failed» with a
-        # message the page shows (never «applying» for ever, never a 500 for the user).
-        try:
+            apply_import.delay(job.pk)
+        else:
             apply_job(job.pk)
-        except Exception:
-            logger.exception("import job %s failed", job.pk)
-            fail_stuck(job.pk, FAILED)
+    except Exception:
+        logger.exception("import job %s failed", job.pk)
+        fail_stuck(job.pk, FAILED)
     job.refresh_from_db()
     return job
 
@@ -459,8 +491,63 @@ def _current_school() -> School:
 
 def fail_stuck(job_id: int, message: str) -> None:
     """A task died on an unexpected error: the job says so instead of spinning forever."""
-    ImportJob.objects.filter(pk=job_id, status__in=[JobStatus.CHECKING, JobStatus.APPLYING]).update(
-        status=JobStatus.FAILED, message=message)
+    _fail_running(ImportJob.objects.filter(pk=job_id), dict.fromkeys(RUNNING, message))
+
+
+def _fail_running(jobs: QuerySet[ImportJob], messages: Mapping[JobStatus, str]) -> list[int]:
+    """Marks the jobs among `jobs` in a state of `messages` failed, each with its state's message.
+    A job row locked meanwhile (its work is saving it) is left alone. Returns the ids marked."""
+    with transaction.atomic():
+        found = list(jobs.filter(status__in=list(messages)).select_for_update(skip_locked=True).values_list("pk", "status"))
+        for status, message in messages.items():
+            ids = [pk for pk, state in found if state == status]
+            if ids:
+                ImportJob.objects.filter(pk__in=ids).update(status=JobStatus.FAILED, message=message)
+    return [pk for pk, _ in found]
+
+
+def fail_abandoned(now: dt.datetime | None = None) -> list[int]:
+    """In the current school: checks and imports silent for `stuck_minutes()` — their process was
+    killed (out of memory, a deploy, a request's timeout) and no handler ran — become «failed»
+    with a Russian message, so the page stops waiting and the user uploads the file again.
+    An import that holds the school's import lock is alive whatever its silence (its writing
+    phase reports no progress): while the lock is taken, «applying» jobs are left alone. Once
+    killed, its transaction is rolled back, so nothing of it was written."""
+    minutes = stuck_minutes()
+    silent = ImportJob.objects.filter(alive_at__lt=(now or timezone.now()) - dt.timedelta(minutes=minutes))
+    if not silent.filter(status__in=RUNNING).exists():
+        return []
+    with transaction.atomic():
+        messages = {status: text.format(minutes=minutes) for status, text in ABANDONED.items()}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [IMPORT_LOCK, current_schema()])
+            if not cursor.fetchone()[0]:
+                del messages[JobStatus.APPLYING]
+        return _fail_running(silent, messages)
+
+
+def fail_abandoned_everywhere(now: dt.datetime | None = None) -> int:
+    """The periodic sweep (tasks.fail_abandoned_imports) in every school; returns how many jobs
+    it marked failed. One query for a school with nothing silent."""
+    from tenants.models import School
+
+    schools = list(School.objects.real())
+    failed = 0
+    try:
+        for school in schools:
+            use_school(school)
+            try:
+                ids = fail_abandoned(now)
+            except Exception:
+                logger.exception("import sweep: school %s failed", school.schema_name)
+                continue
+            if ids:
+                logger.warning("import jobs %s of school %s were silent for %s min: marked failed",
+                               ids, school.schema_name, stuck_minutes())
+                failed += len(ids)
+    finally:
+        use_public()
+    return failed
 
 
 # --- templates and export ---------------------------------------------------------------------
