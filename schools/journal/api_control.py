@@ -70,11 +70,20 @@ class CtlPersonOut(serializers.Serializer):
     full_name = serializers.CharField()
 
 
+class CtlNewWorkIn(serializers.Serializer):
+    """new_lesson: a work of the forgotten lesson and its marks (R-J08, R-J03)."""
+
+    work_type = serializers.IntegerField(help_text="Вид работы (включённый в настройках школы)")
+    topic = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    marks = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=8), required=False, default=dict,
+                                  help_text="Обучающийся (id) → отметка: 1–5, «зач», «незач», «осв»")
+
+
 class CtlChangeItemIn(serializers.Serializer):
     """One change: a mark (work, student, value; empty value removes it; source_document for a mark
     from a hospital school or sanatorium, R-J09), attendance (student, status ""/absent/late), the
     lesson's texts (topic, done, homework), a forgotten lesson of the timetable (new_lesson:
-    subgroup, lesson_number, topic, done, homework) or a period/year/exam/final mark past its window
+    subgroup, lesson_number, topic, done, homework, works with their marks) or a period/year/exam/final mark past its window
     (period_mark: student, kind, period, value)."""
 
     op = serializers.ChoiceField(choices=list(services.CHANGE_OPS))
@@ -89,6 +98,7 @@ class CtlChangeItemIn(serializers.Serializer):
     homework = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     subgroup = serializers.IntegerField(required=False, allow_null=True, help_text="new_lesson: подгруппа урока или null")
     lesson_number = serializers.IntegerField(required=False, help_text="new_lesson: номер урока по расписанию")
+    works = CtlNewWorkIn(many=True, required=False, help_text="new_lesson: работы урока с отметками")
     kind = serializers.ChoiceField(choices=FinalKind.choices, required=False, help_text="period_mark: period, year, exam, final")
     period = serializers.IntegerField(required=False, allow_null=True, help_text="period_mark: учебный период (для kind=period)")
 

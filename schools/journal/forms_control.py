@@ -52,6 +52,35 @@ class ChangeRequestForm(forms.Form):
                     label="Отметка", required=False, max_length=8, widget=forms.TextInput(attrs={"size": 4, "inputmode": "text"}))
 
 
+NEW_LESSON_WORKS = 2  # work columns offered on the page of a forgotten lesson's request
+
+
+def add_new_work_fields(form: forms.Form, work_types: Sequence[tuple[int, str]], student_ids: Sequence[int]) -> None:
+    """A forgotten lesson's request (R-J08): `w<i>_type` and `w<i>_topic` for each offered work, and
+    `m_<i>_<student>` for its marks (the same cell fields as ChangeRequestForm's)."""
+    choices = [("", "— нет —"), *[(str(pk), name) for pk, name in work_types]]
+    for i in range(1, NEW_LESSON_WORKS + 1):
+        form.fields[f"w{i}_type"] = forms.ChoiceField(label=f"Работа {i}: вид", choices=choices, required=False)
+        form.fields[f"w{i}_topic"] = forms.CharField(label=f"Работа {i}: тема", required=False, max_length=300)
+        for student_id in student_ids:
+            form.fields[f"m_{i}_{student_id}"] = forms.CharField(
+                label="Отметка", required=False, max_length=8, widget=forms.TextInput(attrs={"size": 4, "inputmode": "text"}))
+
+
+def new_work_changes(data: dict[str, Any], student_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The works a forgotten lesson's request carries, from add_new_work_fields' fields: a work with no
+    type is skipped; marks typed under it are kept for the service to check (and refuse if wrong)."""
+    works: list[dict[str, Any]] = []
+    for i in range(1, NEW_LESSON_WORKS + 1):
+        marks = {str(sid): data[f"m_{i}_{sid}"].strip() for sid in student_ids if (data.get(f"m_{i}_{sid}") or "").strip()}
+        if not data.get(f"w{i}_type"):
+            if marks:
+                works.append({"work_type": 0, "topic": "", "marks": marks})  # refused: marks without a work
+            continue
+        works.append({"work_type": int(data[f"w{i}_type"]), "topic": (data.get(f"w{i}_topic") or "").strip(), "marks": marks})
+    return works
+
+
 class FinalChangeForm(forms.Form):
     """A change request for period (year, exam, final) marks past their window (R-J11, R-J08):
     `mark_<student>` holds the corrected value next to the current one; unchanged rows are skipped."""

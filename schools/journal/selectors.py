@@ -29,6 +29,7 @@ from .models import (
     MarkKind,
     PeriodMark,
     Work,
+    WorkType,
 )
 from .rules import min_marks_required
 
@@ -636,7 +637,8 @@ _ATTENDANCE_WORDS = {"": "был", "absent": "Н (отсутствовал)", "l
 _LESSON_FIELDS = {"topic": "тема", "done": "что сделано", "homework": "домашнее задание"}
 
 
-def _change_text(change: dict[str, Any], names: dict[int, str], works: dict[int, Work]) -> str:
+def _change_text(change: dict[str, Any], names: dict[int, str], works: dict[int, Work],
+                 work_types: dict[int, str] | None = None) -> str:
     op = change.get("op")
     who = names.get(change.get("student") or 0, "")
     if op == "mark":
@@ -652,7 +654,7 @@ def _change_text(change: dict[str, Any], names: dict[int, str], works: dict[int,
     if op == "new_lesson":
         from .services import new_lesson_change_text
 
-        return new_lesson_change_text(change)
+        return new_lesson_change_text(change, names, work_types)
     if op == "attendance":
         was = _ATTENDANCE_WORDS.get(str(change.get("was") or ""), "—")
         return f"{who}: посещаемость: {was} → {_ATTENDANCE_WORDS.get(str(change.get('status') or ''), '—')}"
@@ -668,6 +670,7 @@ def describe_changes(lists: list[list[dict[str, Any]]]) -> list[list[str]]:
     order given. Two queries for any number of requests."""
     student_ids: set[int] = set()
     work_ids: set[int] = set()
+    work_type_ids: set[int] = set()
     for changes in lists:
         for change in changes if isinstance(changes, list) else []:
             if isinstance(change, dict):
@@ -675,9 +678,16 @@ def describe_changes(lists: list[list[dict[str, Any]]]) -> list[list[str]]:
                     student_ids.add(change["student"])
                 if isinstance(change.get("work"), int):
                     work_ids.add(change["work"])
+                new_works = change.get("works") if change.get("op") == "new_lesson" else None
+                for work in new_works if isinstance(new_works, list) else []:  # a forgotten lesson's works and marks
+                    if isinstance(work, dict) and isinstance(work.get("work_type"), int):
+                        work_type_ids.add(work["work_type"])
+                    marks = work.get("marks") if isinstance(work, dict) else None
+                    student_ids.update(int(s) for s in (marks if isinstance(marks, dict) else {}) if str(s).isdigit())
     names = {p.pk: p.short_name for p in Person.objects.filter(pk__in=student_ids)} if student_ids else {}
     works = {w.pk: w for w in Work.objects.filter(pk__in=work_ids).select_related("work_type")} if work_ids else {}
-    return [[_change_text(c, names, works) for c in changes if isinstance(c, dict)] if isinstance(changes, list) else []
+    types = dict(WorkType.objects.filter(pk__in=work_type_ids).values_list("pk", "name")) if work_type_ids else {}
+    return [[_change_text(c, names, works, types) for c in changes if isinstance(c, dict)] if isinstance(changes, list) else []
             for changes in lists]
 
 

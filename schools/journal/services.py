@@ -391,11 +391,14 @@ CHANGE_KEYS: dict[str, frozenset[str]] = {
     "lesson": frozenset({"op", "topic", "done", "homework", "was"}),
     # A lesson of the timetable that has no record yet (forgotten past the lock): the request's class,
     # subject and date, plus the subgroup and the lesson number; the approval creates the record.
-    "new_lesson": frozenset({"op", "subgroup", "lesson_number", "topic", "done", "homework"}),
+    # `works`: the lesson's works with their marks, [{"work_type": id, "topic": "", "marks": {"<student>": "5"}}].
+    "new_lesson": frozenset({"op", "subgroup", "lesson_number", "topic", "done", "homework", "works"}),
     # A period, year, exam or final mark past its window (R-J11).
     "period_mark": frozenset({"op", "student", "kind", "period", "value", "was"}),
 }
 LESSON_TEXTS = ("topic", "done", "homework")
+NEW_WORK_KEYS = frozenset({"work_type", "topic", "marks"})
+MAX_NEW_WORKS = 10
 NOT_ASSESSED = {"н/а", "на", "н\\а"}
 
 
@@ -446,6 +449,59 @@ def _clean_new_lesson(n: int, target: RequestTarget, change: dict[str, Any]) -> 
     slot = Lesson(school_class=target.school_class, subject=target.subject, subgroup_id=subgroup_id, date=target.date,
                   lesson_number=number)
     return item, slot
+
+
+def _clean_new_works(n: int, target: RequestTarget, raw: Any, students: set[int]) -> list[dict[str, Any]]:
+    """The works of a forgotten lesson and their marks (R-J08, R-J03), checked as add_work and record_mark
+    check them: marks allowed in the class (R-J04), a work type switched on, a mark on the scale for a
+    student of the class (subgroup) on that day. Absences are checked against the request's attendance
+    by the caller. Normalised: {"work_type": id, "topic": text, "marks": {"<student>": "5"}}."""
+    if not isinstance(raw, list) or len(raw) > MAX_NEW_WORKS:
+        raise _bad(n, f"работы урока — список (не больше {MAX_NEW_WORKS}).", "works")
+    if not raw:
+        return []
+    try:
+        rules.ensure_marks_allowed(target.school_class.grade, target.subject)
+    except ValidationFailed as exc:
+        raise _bad(n, exc.message, "works", exc.code) from exc
+    for work in raw:
+        if not isinstance(work, dict) or not _is_id(work.get("work_type")):
+            raise _bad(n, "у работы укажите вид работы (work_type).", "work_type")
+    types = {t.pk: t for t in WorkType.objects.filter(pk__in=[w["work_type"] for w in raw])}
+    works: list[dict[str, Any]] = []
+    for w_n, work in enumerate(raw, start=1):
+        unknown = sorted(str(k) for k in work if k not in NEW_WORK_KEYS)
+        if unknown:
+            raise _bad(n, f"работа {w_n}: неизвестные поля: {', '.join(unknown)}.", unknown[0])
+        work_type = types.get(work["work_type"])
+        if work_type is None:
+            raise _bad(n, f"работа {w_n}: нет такого вида работы.", "work_type")
+        if not work_type.is_active:
+            raise _bad(n, f"работа {w_n}: вид работы «{work_type.name}» отключён в настройках школы.", "work_type",
+                       "work_type_inactive")
+        topic = work.get("topic") or ""
+        if not isinstance(topic, str) or len(topic) > 300:
+            raise _bad(n, f"работа {w_n}: тема работы — текст не длиннее 300 знаков.", "topic")
+        marks_in = work.get("marks") or {}
+        if not isinstance(marks_in, dict):
+            raise _bad(n, f"работа {w_n}: отметки — объект «обучающийся → отметка».", "marks")
+        marks: dict[str, str] = {}
+        for key, value in marks_in.items():
+            student = int(key) if isinstance(key, str) and key.isdigit() else key
+            if not _is_id(student) or student not in students:
+                raise _bad(n, f"работа {w_n}: обучающийся {key} не из этого класса (подгруппы) в день урока.", "student")
+            if (value is not None and not isinstance(value, str | int)) or isinstance(value, bool):
+                raise _bad(n, f"работа {w_n}: отметка — строка или число.", "value")
+            text = "" if value is None else str(value).strip()
+            if not text:
+                continue
+            try:
+                rules.parse_mark(text)
+            except ValidationFailed as exc:
+                raise _bad(n, f"работа {w_n}: {exc.message}", "value", exc.code) from exc
+            marks[str(student)] = text
+        works.append({"work_type": work_type.pk, "topic": topic.strip(), "marks": marks})
+    return works
 
 
 def _clean_period_mark(n: int, target: RequestTarget, change: dict[str, Any], students: set[int],
@@ -512,6 +568,8 @@ def _clean_changes(target: RequestTarget, changes: Any, *, on: dt.date | None = 
     if new_lessons:
         new_item, lesson = _clean_new_lesson(new_lessons[0], target, changes[new_lessons[0] - 1])
     students = students_of_lesson_ids(lesson) if lesson is not None else set()
+    if new_item is not None and "works" in changes[new_lessons[0] - 1]:
+        new_item["works"] = _clean_new_works(new_lessons[0], target, changes[new_lessons[0] - 1]["works"], students)
     work_ids = set(Work.objects.filter(lesson=target.lesson).values_list("pk", flat=True)) if target.lesson else set()
     year_students: set[int] | None = None
     periods: dict[int, Any] = {}
@@ -583,6 +641,11 @@ def _clean_changes(target: RequestTarget, changes: Any, *, on: dt.date | None = 
     for n, c in enumerate(clean, start=1):
         if c["op"] == "mark" and c["value"] and c["student"] in absent and not c.get("source_document"):
             raise _bad(n, "отметка обучающемуся, которого та же заявка отмечает отсутствующим (без документа-основания).", "student")
+    for w_n, work in enumerate((new_item or {}).get("works") or [], start=1):
+        marked_absent = sorted(int(s) for s in work["marks"] if int(s) in absent)
+        if marked_absent:
+            raise _bad(new_lessons[0], f"работа {w_n}: отметка обучающемуся, которого та же заявка отмечает отсутствующим.",
+                       "student", "absent")
     return clean
 
 
@@ -612,10 +675,21 @@ def period_mark_change_text(change: dict[str, Any], who: str) -> str:
     return f"{who}: отметка за {name}: {change.get('was') or '—'} → {change.get('value') or '—'}"
 
 
-def new_lesson_change_text(change: dict[str, Any]) -> str:
-    """A `new_lesson` change in words: «Новый урок 3: тема «Дроби»; домашнее задание «№ 5»»."""
+def new_lesson_change_text(change: dict[str, Any], names: dict[int, str] | None = None,
+                           work_types: dict[int, str] | None = None) -> str:
+    """A `new_lesson` change in words: «Новый урок 3: тема «Дроби»; домашнее задание «№ 5»; работа
+    «Ответ на уроке — Дроби»: Иванов И. 5, Петров П. 4»."""
     labels = {"topic": "тема", "done": "что сделано", "homework": "домашнее задание"}
     parts = [f"{label} «{change[name]}»" for name, label in labels.items() if change.get(name)]
+    works = change.get("works")
+    for work in works if isinstance(works, list) else []:
+        if not isinstance(work, dict):
+            continue
+        name = (work_types or {}).get(work.get("work_type") or 0, "работа")
+        what = f"{name} — {work['topic']}" if work.get("topic") else name
+        marks = work.get("marks") if isinstance(work.get("marks"), dict) else {}
+        listed = ", ".join(f"{(names or {}).get(int(s) if str(s).isdigit() else 0, str(s))} {v}" for s, v in (marks or {}).items())
+        parts.append(f"работа «{what}»" + (f": {listed}" if listed else ": без отметок"))
     return f"Новый урок {change.get('lesson_number')}" + (": " + "; ".join(parts) if parts else "")
 
 
@@ -751,6 +825,7 @@ def approve_change_request(actor: Person, school: School, request_id: int, note:
             try:
                 if change["op"] == "new_lesson":
                     lesson = _create_requested_lesson(actor, school, request, change)
+                    _create_requested_works(actor, school, request, lesson, change.get("works") or [])
                 elif change["op"] == "period_mark":
                     _apply_period_mark(actor, school, request, change)
                 else:
@@ -789,6 +864,19 @@ def _create_requested_lesson(actor: Person, school: School, request: ChangeReque
     record(actor=actor, action="journal.lesson.save", school=school, obj=lesson, before=None,
            after=snapshot(lesson, LESSON_AUDITED), reason=f"Заявка №{request.pk}")
     return lesson
+
+
+def _create_requested_works(actor: Person, school: School, request: ChangeRequest, lesson: Lesson,
+                            works: list[dict[str, Any]]) -> None:
+    """The forgotten lesson's works and their marks (R-J08, R-J03): each work audited as add_work does,
+    each mark through record_mark past the lock (its own audit); checked again by _clean_new_works."""
+    types = {t.pk: t for t in WorkType.objects.filter(pk__in=[w["work_type"] for w in works])} if works else {}
+    for position, data in enumerate(works, start=1):
+        work = Work.objects.create(lesson=lesson, work_type=types[data["work_type"]], topic=data["topic"][:300], position=position)
+        record(actor=actor, action="journal.work.add", school=school, obj=work, reason=f"Заявка №{request.pk}",
+               after={"lesson": lesson.pk, "work_type": work.work_type.name, "topic": work.topic})
+        for student, value in data["marks"].items():
+            record_mark(actor, school, work, int(student), value, bypass_lock=True)
 
 
 def _apply_period_mark(actor: Person, school: School, request: ChangeRequest, change: dict[str, Any]) -> None:

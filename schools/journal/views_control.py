@@ -46,6 +46,7 @@ from . import (
     settings_service,
 )
 from .forms_control import (
+    NEW_LESSON_WORKS,
     ChangeRequestForm,
     DecisionForm,
     ExternalMarkForm,
@@ -59,7 +60,9 @@ from .forms_control import (
     SessionForm,
     SettingsForm,
     TopicFormSet,
+    add_new_work_fields,
     mark_text,
+    new_work_changes,
 )
 from .models import (
     ActivityAbsence,
@@ -443,12 +446,20 @@ def request_slot(request: HttpRequest, school_slug: str) -> HttpResponse:
         raise NotFound("В вашем расписании нет такого урока без записи.")
     assert day is not None and number is not None
     sheet = selectors.lesson_sheet(slot.school_class.pk, day, subgroup_id)
-    form = ChangeRequestForm(request.POST or None, initial={f"a_{r.student.pk}": "" for r in sheet.rows},
-                             student_ids=[r.student.pk for r in sheet.rows])
+    student_ids = [r.student.pk for r in sheet.rows]
+    form = ChangeRequestForm(request.POST or None, initial={f"a_{r.student.pk}": "" for r in sheet.rows}, student_ids=student_ids)
+    # R-J08, R-J03: the forgotten lesson's works and marks (none in grade 1 or an extracurricular subject, R-J04).
+    with_works = not rules.no_marks_reason(slot.school_class.grade, slot.subject)
+    if with_works:
+        add_new_work_fields(form, list(WorkType.objects.filter(is_active=True).values_list("pk", "name")), student_ids)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        changes: list[dict[str, Any]] = [{"op": "new_lesson", "subgroup": subgroup_id, "lesson_number": number,
-                                          **{name: (data.get(name) or "").strip() for name in ("topic", "done", "homework")}}]
+        new: dict[str, Any] = {"op": "new_lesson", "subgroup": subgroup_id, "lesson_number": number,
+                               **{name: (data.get(name) or "").strip() for name in ("topic", "done", "homework")}}
+        works = new_work_changes(data, student_ids) if with_works else []
+        if works:
+            new["works"] = works
+        changes: list[dict[str, Any]] = [new]
         changes += [{"op": "attendance", "student": r.student.pk, "status": data[f"a_{r.student.pk}"]}
                     for r in sheet.rows if data.get(f"a_{r.student.pk}")]
         done, filed = attempt(form, lambda: file_request(actor_of(request), school, None, changes, reason=data["reason"],
@@ -457,9 +468,12 @@ def request_slot(request: HttpRequest, school_slug: str) -> HttpResponse:
         if done:
             messages.success(request, f"Заявка №{filed.pk} подана заместителю директора.")
             return redirect("school:journal-request", school_slug=school.slug, request_id=filed.pk)
-    rows = [{"student": r.student, "attendance": form[f"a_{r.student.pk}"]} for r in sheet.rows]
+    works_range = range(1, NEW_LESSON_WORKS + 1) if with_works else range(0)
+    rows = [{"student": r.student, "attendance": form[f"a_{r.student.pk}"],
+             "marks": [form[f"m_{i}_{r.student.pk}"] for i in works_range]} for r in sheet.rows]
     return render(request, "journal/control/request_slot.html", {
         "school": school, "slot": slot, "day": day, "rows": rows, "form": form, "locked": day < rules.lock_boundary(),
+        "works": [(form[f"w{i}_type"], form[f"w{i}_topic"]) for i in works_range],
         "params": {"date": day.isoformat(), "class": class_id, "subject": subject_id, "number": number,
                    "subgroup": subgroup_id or ""},
     })
