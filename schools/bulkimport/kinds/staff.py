@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from accounts.models import Membership
 from accounts.roles import STAFF_ROLES, Perm, Role
-from accounts.services import PersonData, find_or_create_person, grant_role
+from accounts.services import PersonData, find_or_create_person, grant_role, just_created
 from roster.models import SchoolClass, StaffCard
 from roster.services import ClassData, StaffCardData, hire_staff, save_staff_card, update_class
 
@@ -185,7 +185,9 @@ class StaffKind(Kind):
                 surname=data.surname, name=data.name, patronymic=data.patronymic, sex=data.sex, birth_date=data.birth_date,
                 login=data.login, email=data.email), school)
         card = StaffCardData(**data.card)
-        held = set(Membership.objects.current().filter(school=school, person=person).values_list("role", flat=True))
+        # A person the row has just created holds no role anywhere (accounts.services.just_created).
+        held = set() if just_created(person) else \
+            set(Membership.objects.current().filter(school=school, person=person).values_list("role", flat=True))
         roles = [role for role, _ in data.roles if role != Role.CLASS_TEACHER]
         status = "unchanged"
         if not held & set(STAFF_ROLES):
