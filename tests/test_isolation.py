@@ -865,6 +865,8 @@ SCHOOL_ENDPOINTS = [
     Endpoint("api-jc-short", "GET", _J + "control/short/", "api-journal-control-short", JC_CONTROL),
     Endpoint("api-jc-lessons", "GET", _J + "control/lessons/", "api-journal-control-lessons", JC_CONTROL),
     Endpoint("api-jc-absences", "GET", _J + "control/absences/", "api-journal-control-absences", JC_CONTROL | {R.CLASS_TEACHER}),
+    Endpoint("api-jc-late-reasons", "GET", _J + "control/absences/late-reasons/", "api-journal-control-late-reasons",
+             JC_CONTROL | {R.CLASS_TEACHER}),
     Endpoint("api-jc-ktp-status", "GET", _J + "control/ktp/", "api-journal-control-ktp", JC_CONTROL | {R.METHODIST}),
     Endpoint("api-jc-external", "POST", _J + "external-marks/", "api-journal-control-external-marks", JC_TEACHER, ok=201,
              district_admin=False, data=lambda w: {"lesson": _jc(w)["j_lesson"], "work": _jc(w)["j_work"], "student": w.student.pk,
