@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +24,7 @@ from bulkimport import services, tasks
 from bulkimport.kinds import students_bulk
 from bulkimport.kinds.staff import StaffKind
 from bulkimport.models import ImportJob
+from core.errors import Conflict
 from roster.models import Enrolment
 from tenants.db import current_schema, use_public, use_school
 from tests.files.scenario import (  # noqa: F401 (fixtures)
@@ -293,3 +295,28 @@ def test_a_new_staff_member_s_roles_are_not_looked_up(school_a: Any, admin: Pers
         again = upload(admin, school_a, "staff", xlsx_bytes([STAFF_HEADER, *rows]))
     assert [r["status"] for r in again.rows] == ["unchanged", "unchanged"]
     assert len([q for q in captured.captured_queries if q["sql"].startswith('SELECT "accounts_membership"."role"')]) == 2
+
+
+def test_files_of_unconfirmed_or_failed_jobs_are_deleted_after_a_week(school_a: Any, admin: Person, settings: Any) -> None:
+    """R-Y07, R-A06 (152-ФЗ: personal data kept no longer than needed): an uploaded list that was
+    checked but never confirmed, or whose import failed, keeps its file for BULKIMPORT_FILE_DAYS
+    (7) after its last activity, then the sweep deletes the file; the unconfirmed job becomes
+    «failed» with a message and can no longer be confirmed; fresher jobs keep their files."""
+    week = 7 * 24 * 60
+    old_ready = _job(school_a, admin, "ready", minutes_ago=week + 5)
+    old_failed = _job(school_a, admin, "failed", minutes_ago=week + 5)
+    young_ready = _job(school_a, admin, "ready", minutes_ago=week - 60)
+    paths = {j.pk: j.file.path for j in (old_ready, old_failed, young_ready)}
+    use_public()
+    assert tasks.fail_abandoned_imports.run() == {"failed": 0}
+
+    use_school(school_a)
+    jobs = {j.pk: j for j in ImportJob.objects.all()}
+    assert jobs[old_ready.pk].status == "failed" and "не подтвердили за 7 дн." in jobs[old_ready.pk].message
+    assert not jobs[old_ready.pk].file and not jobs[old_failed.pk].file
+    assert not os.path.exists(paths[old_ready.pk]) and not os.path.exists(paths[old_failed.pk])
+    assert jobs[young_ready.pk].status == "ready" and os.path.exists(paths[young_ready.pk])
+    with pytest.raises(Conflict):
+        services.confirm_import(admin, school_a, old_ready.pk, "all")
+    use_public()
+    assert tasks.fail_abandoned_imports.run() == {"failed": 0}  # again: nothing left to do

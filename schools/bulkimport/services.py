@@ -84,6 +84,15 @@ def stuck_minutes() -> int:
     return int(getattr(settings, "BULKIMPORT_STUCK_MINUTES", DEFAULT_STUCK_MINUTES))
 
 
+DEFAULT_FILE_DAYS = 7
+UNCONFIRMED = ("Файл удалён: проверенную загрузку не подтвердили за {days} дн., а списки с персональными данными "
+               "не хранятся дольше. Чтобы загрузить их, загрузите файл снова.")
+
+
+def file_days() -> int:
+    return int(getattr(settings, "BULKIMPORT_FILE_DAYS", DEFAULT_FILE_DAYS))
+
+
 # --- who may --------------------------------------------------------------------------------
 
 def ensure_may(actor: Person, school: School, kind: Kind) -> None:
@@ -526,9 +535,31 @@ def fail_abandoned(now: dt.datetime | None = None) -> list[int]:
         return _fail_running(silent, messages)
 
 
+def drop_stale_files(now: dt.datetime | None = None) -> list[int]:
+    """In the current school: uploaded lists hold children's personal data (152-ФЗ: kept no longer
+    than their purpose needs). A done or rejected job has already lost its file; one checked but
+    not confirmed, or failed, keeps it for `file_days()` after its last activity (so that the
+    user can confirm, or the support can look into a failure), then the file is deleted and a
+    «ready» job becomes «failed» with a message saying so. The job's results stay readable."""
+    days = file_days()
+    stale = list(ImportJob.objects.filter(status__in=(JobStatus.READY, JobStatus.FAILED),
+                                          alive_at__lt=(now or timezone.now()) - dt.timedelta(days=days))
+                 .exclude(file=""))
+    for job in stale:
+        with transaction.atomic():
+            locked = ImportJob.objects.select_for_update().filter(pk=job.pk, status=job.status).first()
+            if locked is None:  # confirmed or changed meanwhile
+                continue
+            if locked.status == JobStatus.READY:
+                _fail(locked, UNCONFIRMED.format(days=days))
+            _drop_file(locked)
+    return [job.pk for job in stale]
+
+
 def fail_abandoned_everywhere(now: dt.datetime | None = None) -> int:
-    """The periodic sweep (tasks.fail_abandoned_imports) in every school; returns how many jobs
-    it marked failed. One query for a school with nothing silent."""
+    """The periodic sweep (tasks.fail_abandoned_imports) in every school: silent checks and imports
+    fail, stale files go (drop_stale_files); returns how many jobs it marked failed as silent.
+    Two queries for a school with nothing to do."""
     from tenants.models import School
 
     schools = list(School.objects.real())
@@ -538,6 +569,7 @@ def fail_abandoned_everywhere(now: dt.datetime | None = None) -> int:
             use_school(school)
             try:
                 ids = fail_abandoned(now)
+                dropped = drop_stale_files(now)
             except Exception:
                 logger.exception("import sweep: school %s failed", school.schema_name)
                 continue
@@ -545,6 +577,8 @@ def fail_abandoned_everywhere(now: dt.datetime | None = None) -> int:
                 logger.warning("import jobs %s of school %s were silent for %s min: marked failed",
                                ids, school.schema_name, stuck_minutes())
                 failed += len(ids)
+            if dropped:
+                logger.info("import jobs %s of school %s: files older than %s days deleted", dropped, school.schema_name, file_days())
     finally:
         use_public()
     return failed
