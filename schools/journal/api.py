@@ -89,8 +89,9 @@ class JournalLessonOut(serializers.Serializer):
 
     @extend_schema_field(JournalWorkOut(many=True))
     def get_works(self, lesson: Lesson) -> list[dict[str, Any]]:
-        works = self.context.get("works", {}).get(lesson.pk, [])
-        return list(JournalWorkOut(works, many=True).data)
+        # Serialised once for all lessons by _lessons_out: a serializer per lesson deep-copies its
+        # fields each time (two thirds of the grid API's time for 100 lessons).
+        return list(self.context.get("works", {}).get(lesson.pk, []))
 
 
 class JournalMarkOut(serializers.Serializer):
@@ -120,9 +121,9 @@ def _lock_from() -> dt.date:
 def _lessons_out(lessons: list[Lesson], works: list[Work] | None = None, lock_from: dt.date | None = None) -> list[dict[str, Any]]:
     if works is None:
         works = list(Work.objects.filter(lesson__in=lessons).select_related("work_type").order_by("lesson_id", "position")) if lessons else []
-    by_lesson: dict[int, list[Work]] = {}
-    for w in works:
-        by_lesson.setdefault(w.lesson_id, []).append(w)
+    by_lesson: dict[int, list[dict[str, Any]]] = {}
+    for w, out in zip(works, JournalWorkOut(works, many=True).data, strict=True):
+        by_lesson.setdefault(w.lesson_id, []).append(out)
     return list(JournalLessonOut(lessons, many=True, context={"lock_from": lock_from or _lock_from(), "works": by_lesson}).data)
 
 
@@ -261,7 +262,7 @@ class JournalLessonDetailOut(JournalLessonOut):
 
 def _lesson_detail(lesson: Lesson) -> dict[str, Any]:
     sheet = selectors.lesson_sheet(lesson.school_class_id, lesson.date, lesson.subgroup_id, lesson)
-    return dict(JournalLessonDetailOut(lesson, context={"lock_from": _lock_from(), "works": {lesson.pk: sheet.works}, "sheet": sheet}).data)
+    return dict(JournalLessonDetailOut(lesson, context={"lock_from": _lock_from(), "works": {lesson.pk: JournalWorkOut(sheet.works, many=True).data}, "sheet": sheet}).data)
 
 
 class LessonDetailView(APIView):
