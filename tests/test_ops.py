@@ -65,6 +65,19 @@ def test_django_starts_from_repo_root_with_pythonpath() -> None:
     assert result.stdout.strip()
 
 
+def test_a_web_worker_settles_before_its_first_request() -> None:
+    """What gunicorn's workers import (config.wsgi): the URLconf is resolved (every view imported)
+    and start-up's objects are in the collector's permanent generation (config.startup), so that
+    full collections stop walking them during requests (docs/PERFORMANCE.md, Journal)."""
+    pythonpath = os.pathsep.join(str(ROOT / p) for p in ("", "platform", "schools"))
+    code = ("import gc, sys; import config.wsgi; "
+            "print(gc.get_freeze_count() > 10000, 'journal.api' in sys.modules, 'diary.views' in sys.modules)")
+    result = subprocess.run([sys.executable, "-W", "ignore", "-c", code], cwd=ROOT, env=_env(PYTHONPATH=pythonpath),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True"]
+
+
 # --- production settings pass Django's deployment checks --------------------------------
 
 

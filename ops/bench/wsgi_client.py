@@ -30,7 +30,10 @@ class WsgiClient:
         from django.middleware.csrf import _get_new_csrf_string
         from django.test import RequestFactory
 
+        from config.startup import settle
+
         self.handler = WSGIHandler()
+        settle()  # as config.wsgi does in each gunicorn worker
         self.factory = RequestFactory(HTTP_HOST=host)
         self.csrf = _get_new_csrf_string()
         self.cookie = "; ".join([*(f"{k}={v}" for k, v in cookies.items() if k != "csrftoken"), f"csrftoken={self.csrf}"])
