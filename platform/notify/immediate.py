@@ -39,19 +39,24 @@ def _wanted(school: Any, student_id: int, now: dt.datetime, choice: str) -> tupl
     return [p for p in recipients if getattr(prefs[p], choice)], prefs
 
 
+def _absence_facts(school: Any, attendance: Any) -> tuple[Any, str, str, dict[str, Any]]:
+    """The lesson, the child's name, the subject and the notice's payload of an absence."""
+    lesson = attendance.lesson
+    subject = str(lesson.subject)
+    payload = {"student_id": attendance.student_id, "school": school.slug, "subject": subject, "date": lesson.date.isoformat(),
+               "lesson_number": lesson.lesson_number}
+    return lesson, _child_name(attendance.student_id), subject, payload
+
+
 def unexcused_absence(school: Any, attendance: Any, now: dt.datetime) -> int:
     wanted, prefs = _wanted(school, attendance.student_id, now, "unexcused_absence_now")
     if not wanted:
         return 0
-    lesson = attendance.lesson
-    name = _child_name(attendance.student_id)
-    subject = str(lesson.subject)
+    lesson, name, subject, payload = _absence_facts(school, attendance)
     title = f"Пропуск без уважительной причины: {name}"
     body = (f"{name} ({school.short_name}) отсутствовал(а) на уроке «{subject}» {lesson.date:%d.%m.%Y}, "
             f"{lesson.lesson_number}-й урок. Классный руководитель указал: без уважительной причины.\n\n"
             f"Электронный дневник: {site_url()}/home/")
-    payload = {"student_id": attendance.student_id, "school": school.slug, "subject": subject, "date": lesson.date.isoformat(),
-               "lesson_number": lesson.lesson_number}
     drafts = [Draft(recipient_id=p, kind=NoticeKind.UNEXCUSED_ABSENCE, key=f"{school.schema_name}:attendance:{attendance.pk}",
                     title=title, body=body, payload=payload, school_schema=school.schema_name) for p in wanted]
     return enqueue(drafts, now=now, prefs=prefs)
@@ -80,15 +85,11 @@ def absence_marked(school: Any, attendance: Any, now: dt.datetime) -> int:
     wanted, prefs = _wanted(school, attendance.student_id, now, "any_absence_now")
     if not wanted:
         return 0
-    lesson = attendance.lesson
-    name = _child_name(attendance.student_id)
-    subject = str(lesson.subject)
+    lesson, name, subject, payload = _absence_facts(school, attendance)
     title = f"Пропуск урока: {name}"
     body = (f"{name} ({school.short_name}): отмечено отсутствие на уроке «{subject}» {lesson.date:%d.%m.%Y}, "
             f"{lesson.lesson_number}-й урок. Причину пропуска укажет классный руководитель; если ребёнок был на уроке, "
             f"сообщите ему.\n\nЭлектронный дневник: {site_url()}/home/")
-    payload = {"student_id": attendance.student_id, "school": school.slug, "subject": subject, "date": lesson.date.isoformat(),
-               "lesson_number": lesson.lesson_number}
     key = _absence_key(school, attendance.lesson_id, attendance.student_id)
     drafts = [Draft(recipient_id=p, kind=NoticeKind.ABSENCE_MARKED, key=key, title=title, body=body, payload=payload,
                     school_schema=school.schema_name) for p in wanted]
