@@ -411,3 +411,30 @@ def test_openapi_documents_the_file_endpoints(w: World) -> None:
     upload = paths["/api/v1/schools/{school_slug}/journal/lessons/{lesson_id}/attachments/"]
     assert "multipart/form-data" in upload["post"]["requestBody"]["content"]
     assert {"get", "delete"} <= set(paths["/api/v1/schools/{school_slug}/journal/attachments/{attachment_id}/"])
+
+
+# --- files left behind --------------------------------------------------------------------------------------
+
+def test_orphan_lesson_files_older_than_a_day_are_swept(w: World, settings: Any) -> None:
+    """R-J01 (and 152-ФЗ: children's work kept only while the journal holds it): a stored file no
+    attachment names — its upload rolled back by an outer error — is deleted by the nightly sweep
+    once older than a day; files of attachments and fresh orphans (an upload still committing) stay."""
+    import os
+    import time
+
+    from journal import tasks
+
+    use_school(w.jw.school)
+    kept = stored(w)
+    schema = w.jw.school.schema_name
+    old_orphan = default_storage.save(f"journal/{schema}/{w.lesson.pk}/old.pdf", SimpleUploadedFile("old.pdf", PDF))
+    fresh_orphan = default_storage.save(f"journal/{schema}/{w.lesson.pk}/fresh.pdf", SimpleUploadedFile("fresh.pdf", PDF))
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for path in (old_orphan, kept.file.name):
+        os.utime(default_storage.path(path), (two_days_ago, two_days_ago))
+    use_public()
+    assert settings.CELERY_BEAT_SCHEDULE["journal-sweep-lesson-files"]["task"] == tasks.sweep_lesson_files.name
+    assert tasks.sweep_lesson_files.run() == {"deleted": 1}
+    assert not default_storage.exists(old_orphan)
+    assert default_storage.exists(fresh_orphan) and default_storage.exists(kept.file.name)
+    assert tasks.sweep_lesson_files.run() == {"deleted": 0}

@@ -265,6 +265,8 @@ CELERY_BEAT_SCHEDULE = {
     "notify-delete-old": {"task": "notify.tasks.delete_old_notices", "schedule": crontab(hour=3, minute=40)},
     # Imports whose worker was killed mid-check or mid-import are marked failed (bulkimport).
     "bulkimport-fail-abandoned": {"task": "bulkimport.tasks.fail_abandoned_imports", "schedule": 600.0},
+    # Lesson files that no attachment names (an upload rolled back after its file was written), at night.
+    "journal-sweep-lesson-files": {"task": "journal.tasks.sweep_lesson_files", "schedule": crontab(hour=4, minute=10)},
 }
 
 # --- E-mail --------------------------------------------------------------------------

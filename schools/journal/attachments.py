@@ -10,10 +10,12 @@ served only by an access-checked view (journal.views_attachments), never from ME
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.roles import FAMILY_ROLES, Perm, Role
 from audit.services import record
@@ -137,3 +139,31 @@ def staff_may_read(access: Access, school: School, person_id: int, lesson: Lesso
     return access.can(Perm.JOURNAL_WRITE, school) and (
         services.teaches(person_id, lesson.school_class_id, lesson.subject_id, lesson.subgroup_id)
         or services.substitution_for(person_id, lesson.school_class_id, lesson.subject_id, lesson.date, lesson.lesson_number) is not None)
+
+
+# --- files left behind -------------------------------------------------------------------------------
+
+ORPHAN_MIN_AGE = dt.timedelta(days=1)
+
+
+def sweep_orphan_files(schema_name: str, now: dt.datetime | None = None) -> list[str]:
+    """In the current school: stored lesson files that no LessonAttachment names (the upload's
+    transaction was rolled back by an outer error after the file was written, or a process died
+    between the two) are deleted once older than a day — never a file a running upload may still
+    commit. Lesson files are children's school work: kept only while the journal holds them."""
+    storage = LessonAttachment._meta.get_field("file").storage
+    root = f"journal/{schema_name}"
+    if not storage.exists(root):
+        return []
+    known = set(LessonAttachment.objects.values_list("file", flat=True))
+    cutoff = (now or timezone.now()) - ORPHAN_MIN_AGE
+    deleted = []
+    lesson_dirs, _ = storage.listdir(root)
+    for lesson_dir in lesson_dirs:
+        _, files = storage.listdir(f"{root}/{lesson_dir}")
+        for name in files:
+            path = f"{root}/{lesson_dir}/{name}"
+            if path not in known and storage.get_modified_time(path) < cutoff:
+                storage.delete(path)
+                deleted.append(path)
+    return deleted
