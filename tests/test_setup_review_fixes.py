@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.roles import Role
@@ -21,6 +22,7 @@ from roster.models import SchoolClass
 from schoolyear import services
 from schoolyear.models import AcademicYear, DayOff, MovedDay
 from tests import test_year_close as yc
+from tests.files.scenario import admin_fixture, media_in_tmp_fixture  # noqa: F401 (fixtures)
 from tests.test_setup_more import _close_into_future_year
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +113,59 @@ def test_reopen_revokes_class_teacher_roles_granted_after_the_close(old: Old, ma
     assert not Membership.objects.filter(pk=role.pk).exists()
     assert not Membership.objects.filter(role=Role.CLASS_TEACHER, class_id=new_class.pk).exists()
     assert AuditRecord.objects.filter(action="role.revoke", object_id=str(role.pk)).exists()
+
+
+# --- R-Y07: the import sweep against a queued import --------------------------------------------------------------
+
+@pytest.fixture
+def _import_media(media_in_tmp: None) -> None:
+    """Uploads stored under the test's tmp_path."""
+
+
+def test_a_queued_import_failed_by_the_sweep_before_it_takes_the_lock_writes_nothing(
+        _import_media: None, school_a: Any, admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """R-Y07: the sweep marks a queued, silent import «failed» between apply_job's first look at the job and its
+    taking the school's import lock (made deterministic: the sweep runs just before the lock is taken). The import
+    re-reads the job under the lock, sees it is no longer «applying» and writes nothing; the job stays «failed»
+    (never «done»), with the sweep's message."""
+    from accounts.models import Person
+    from bulkimport import services as import_services
+    from tests.files.scenario import STAFF_HEADER, confirm, staff_row, upload
+    from tests.files.spreadsheets import xlsx_bytes
+
+    job = upload(admin, school_a, "staff", xlsx_bytes([STAFF_HEADER, staff_row("Орлова", "Анна", "Петровна", "учитель", "учитель")]))
+    assert job.status == "ready"
+    people = Person.objects.count()
+    take_lock = import_services._lock_school_imports
+
+    def sweep_first() -> None:
+        assert import_services.fail_abandoned(now=timezone.now() + dt.timedelta(hours=2)) == [job.pk]
+        take_lock()
+
+    monkeypatch.setattr(import_services, "_lock_school_imports", sweep_first)
+    job = confirm(admin, school_a, job)
+    assert job.status == "failed" and job.message
+    assert Person.objects.count() == people
+    assert not AuditRecord.objects.filter(action="import.apply", object_id=str(job.pk)).exists()
+
+
+def test_a_check_failed_by_the_sweep_meanwhile_does_not_become_ready(
+        _import_media: None, school_a: Any, admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """R-Y07: the sweep marks a long check «failed» while it runs (made deterministic: the sweep runs right after
+    the check's dry run); the check then saves its result only where the job is still «checking», so the job stays
+    «failed» with the sweep's message instead of turning «ready»."""
+    from bulkimport import services as import_services
+    from tests.files.scenario import STAFF_HEADER, staff_row, upload
+    from tests.files.spreadsheets import xlsx_bytes
+
+    run = import_services._run
+
+    def run_then_sweep(job: Any, *args: Any, **kwargs: Any) -> Any:
+        result = run(job, *args, **kwargs)
+        if not kwargs.get("write"):
+            assert import_services.fail_abandoned(now=timezone.now() + dt.timedelta(hours=2)) == [job.pk]
+        return result
+
+    monkeypatch.setattr(import_services, "_run", run_then_sweep)
+    job = upload(admin, school_a, "staff", xlsx_bytes([STAFF_HEADER, staff_row("Орлова", "Анна", "Петровна", "учитель", "учитель")]))
+    assert job.status == "failed" and "Проверка файла прервана" in job.message

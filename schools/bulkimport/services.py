@@ -214,9 +214,16 @@ def _check(job: ImportJob, actor: Person, school: School, table: Table) -> None:
     job.rows, job.warnings = result.rows, result.warnings
     job.counts = dict(Counter(r["status"] for r in result.rows))
     job.total_rows = job.progress_total = job.progress_done = len(result.rows)
-    job.status = JobStatus.READY
     job.checked_at = timezone.now()
-    job.save(update_fields=["rows", "warnings", "counts", "total_rows", "progress_total", "progress_done", "status", "checked_at"])
+    # Only a job still being checked becomes «ready»: the sweep (fail_abandoned) may have marked
+    # a long-silent check «failed» meanwhile, and its message stands (R-Y07).
+    saved = ImportJob.objects.filter(pk=job.pk, status=JobStatus.CHECKING).update(
+        rows=job.rows, warnings=job.warnings, counts=job.counts, total_rows=job.total_rows, progress_total=job.progress_total,
+        progress_done=job.progress_done, status=JobStatus.READY, checked_at=job.checked_at)
+    if saved:
+        job.status = JobStatus.READY
+    else:
+        job.refresh_from_db(fields=["status", "message"])
 
 
 # --- the run shared by the check and the import ------------------------------------------------
@@ -393,6 +400,14 @@ def apply_job(job_id: int) -> None:
     try:
         with transaction.atomic():
             _lock_school_imports()
+            # Re-read under the school's import lock: the sweep (fail_abandoned) marks a silent
+            # «applying» job failed only while it holds that same lock, so once this import has it,
+            # whatever the sweep decided is committed and seen here. A job no longer «applying»
+            # (failed by the sweep while queued) is not imported (R-Y07). The row itself is not
+            # locked FOR UPDATE: the progress connection writes to it while the import runs, and
+            # would wait on this transaction for ever.
+            if not ImportJob.objects.filter(pk=job.pk, status=JobStatus.APPLYING).exists():
+                return
             result = _run(job, kind, actor, school, table, write=True)
             if job.mode == ApplyMode.ALL and result.errors:
                 # The data changed since the check: nothing is written, the new problems are shown.

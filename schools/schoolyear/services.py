@@ -980,10 +980,12 @@ def _audit_removed(actor: Person, school: School, reason: str, querysets: Sequen
 def reopen_year(actor: Person, school: School, year: AcademicYear, *, reason: str) -> ReopenSummary:
     """Undoes a year's close (a mistaken order, a pupil left out of the repeaters) while nothing has
     happened in the year it opened: refused once the next year has journal records, a movement
-    order of its own, or a later year. The next year goes with everything the close copied into it
-    (classes, subgroups, curriculum and load, periods, weeks, bells, and whatever was entered there
-    since: timetable, days off), the closed year's enrolments reopen, the close's orders are
-    cancelled and the roles it ended or started are put back. Each step is audited, the reason
+    order of its own, work entered there since the close (timetable, events, days off, moved days,
+    subgroups, curriculum or load edited: see _next_year_work), or a later year. The next year goes
+    with everything the close copied into it (classes, subgroups, curriculum and load, periods,
+    weeks, bells), each deleted row audited with its state; the closed year's enrolments reopen, the
+    close's orders are cancelled, the roles it ended are put back and every class-teacher role of
+    the removed classes is revoked (also one granted after the close). Each step is audited, the reason
     (e.g. the director's order cancelling the transfer order) is required."""
     from accounts.models import Membership
     from accounts.roles import Role
