@@ -17,12 +17,16 @@ import base64
 import binascii
 import datetime as dt
 import functools
+import ipaddress
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from .models import Notice, PushSubscription
 
@@ -57,17 +61,53 @@ def configured() -> bool:
     return bool(getattr(settings, "NOTIFY_PUSH_ENABLED", False) and public_key() and _private_key())
 
 
+# A host name as the push services have them: ASCII letters, digits, dots and hyphens only.
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
+# Anything that two URL parsers might read differently (urllib.parse for the check, urllib3 for
+# the connection): a backslash, whitespace or a control character, and any non-ASCII character.
+_UNSAFE = re.compile(r"[\\\s\x00-\x1f\x7f]|[^\x00-\x7f]")
+
+
+def _ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host.startswith("[") or host.replace(".", "").isdigit()
+    return True
+
+
 def allowed_endpoint(endpoint: str) -> bool:
-    """https:// at one of NOTIFY_PUSH_ALLOWED_HOSTS ("*.example.com" = its subdomains)."""
+    """https:// at one of NOTIFY_PUSH_ALLOWED_HOSTS ("*.example.com" = its subdomains).
+
+    The host is read by both urllib.parse and urllib3 (which `requests` connects with) and they
+    must agree: an endpoint such as `https://10.0.0.5\\.x.notify.windows.com/` reads as a
+    Windows host to one and as 10.0.0.5 to the other (R-D03). No user info, no IP literal, no
+    port but 443, no IDN label; plain http (with any port or an IP literal on the list) only
+    with NOTIFY_PUSH_ALLOW_HTTP, a setting for a local fake push service in tests."""
+    if _UNSAFE.search(endpoint):
+        return False
     try:
         url = urlsplit(endpoint)
-        url.port  # noqa: B018  (raises ValueError for a malformed port)
-    except ValueError:
+        port = url.port
+        parsed = parse_url(endpoint)
+    except (ValueError, LocationParseError):
         return False
-    insecure_ok = url.scheme == "http" and getattr(settings, "NOTIFY_PUSH_ALLOW_HTTP", False)
-    if (url.scheme != "https" and not insecure_ok) or url.username or url.password or not url.hostname:
+    insecure_ok = url.scheme == "http" and bool(getattr(settings, "NOTIFY_PUSH_ALLOW_HTTP", False))
+    if (url.scheme != "https" and not insecure_ok) or parsed.scheme != url.scheme:
+        return False
+    if "@" in url.netloc or url.username or url.password or parsed.auth:
+        return False
+    if not url.hostname or not parsed.host or parsed.host.lower() != url.hostname.lower():
+        return False
+    if parsed.port != port or (port not in (None, 443) and not insecure_ok):
         return False
     host = url.hostname.rstrip(".").lower()
+    if _ip_literal(host) and not insecure_ok:
+        return False
+    if not _HOST.fullmatch(host) and not (insecure_ok and _ip_literal(host)):
+        return False
+    if any(label.startswith("xn--") or not label for label in host.split(".")):
+        return False
     for pattern in getattr(settings, "NOTIFY_PUSH_ALLOWED_HOSTS", []):
         pattern = pattern.strip().rstrip(".").lower()
         if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
