@@ -4,7 +4,7 @@ and metadata only, never the text of a message or an announcement (personal data
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -78,11 +78,13 @@ def _save_files(message: Message, files: Sequence[CheckedFile]) -> list[Attachme
 
 
 def _add_message(actor: Person, school: School, conversation: Conversation, body: str, files: Sequence[CheckedFile], *,
-                 stored: Sequence[Attachment] = (), audit: bool = True) -> tuple[Message, list[int], list[Attachment]]:
+                 stored: Sequence[Attachment] = (), audit: bool = True,
+                 not_notified: Collection[int] = ()) -> tuple[Message, list[int], list[Attachment]]:
     """The message, its files (`stored`: the same files already saved for a sibling message of one
     send, reused by name rather than stored again), the conversation's time and the author's read
     mark; audited unless the caller audits the whole send. Returns the message, its recipients and
-    its attachments."""
+    its attachments. `not_notified`: recipients already told of this send by a sibling message
+    (the staff addressed in a send split per family get one notice, not one per family)."""
     now = timezone.now()
     message = Message.objects.create(conversation=conversation, author=actor, body=body, created_at=now)
     if stored:
@@ -100,8 +102,10 @@ def _add_message(actor: Person, school: School, conversation: Conversation, body
                object_repr=f"Сообщение в переписке {conversation.pk}",
                after={"conversation": conversation.pk, "recipients": recipients, "length": len(body),
                       "attachments": _files_meta(attachments)})
-    _send_after_commit(school, signals.message_sent, Message, conversation_id=conversation.pk, message_id=message.pk,
-                       author_id=actor.pk, recipient_ids=recipients)
+    notified = [pid for pid in recipients if pid not in not_notified]
+    if notified:
+        _send_after_commit(school, signals.message_sent, Message, conversation_id=conversation.pk, message_id=message.pk,
+                           author_id=actor.pk, recipient_ids=notified)
     return message, recipients, attachments
 
 
@@ -161,10 +165,13 @@ def start_conversations(actor: Person, school: School, *, recipient_ids: Sequenc
         conversations: list[Conversation] = []
         sent: list[dict[str, Any]] = []
         stored: list[Attachment] = []
+        staff = set(families.staff)
         for group in families.groups:
             people = sorted({*families.staff, *group})
             conversation = _new_conversation(actor, subject, people)
-            message, recipients, attachments = _add_message(actor, school, conversation, text, checked, stored=stored, audit=False)
+            # The staff addressed are told once per send (R-D06): by the first family's message.
+            message, recipients, attachments = _add_message(actor, school, conversation, text, checked, stored=stored, audit=False,
+                                                            not_notified=staff if conversations else ())
             stored = stored or attachments
             conversations.append(conversation)
             sent.append({"conversation": conversation.pk, "participants": [actor.pk, *people], "message": message.pk,
