@@ -97,11 +97,13 @@ def absence_marked(school: Any, attendance: Any, now: dt.datetime) -> int:
 
 
 def withdraw_absence(school: Any, lesson_id: int, student_id: int, now: dt.datetime) -> int:
-    """The «Н» removed (or changed to «О»): its notice, if made less than ABSENCE_GRACE ago and
-    taken by no channel yet, is deleted; once a channel has it, it stays (and a new «Н» on the
-    same lesson makes no second notice). Returns the number of notices withdrawn."""
+    """The «Н» removed (or changed to «О»): its notice, if taken by no channel yet (every delivery
+    still pending, whatever the clock says: a sender held up or retrying has not brought it), is
+    deleted; once a channel has it, it stays (and a new «Н» on the same lesson makes no second
+    notice). The platform's list hides it for ABSENCE_GRACE (selectors.shown_to). Returns the
+    number of notices withdrawn."""
     notices = list(Notice.objects.filter(recipient_id__in=_family_of(student_id), kind=NoticeKind.ABSENCE_MARKED,
-                                         key=_absence_key(school, lesson_id, student_id), created_at__gte=now - ABSENCE_GRACE)
+                                         key=_absence_key(school, lesson_id, student_id))
                    .values_list("id", flat=True))
     if not notices:
         return 0

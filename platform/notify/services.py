@@ -215,7 +215,11 @@ def mark_read(actor: Person, notice_id: int) -> Notice:
 
 
 def mark_all_read(actor: Person) -> int:
-    return Notice.objects.filter(recipient=actor, in_app=True, read_at__isnull=True).update(read_at=timezone.now())
+    """The notices the list shows (an absence notice still in its grace is not among them)."""
+    from .selectors import shown_to
+
+    now = timezone.now()
+    return Notice.objects.filter(pk__in=shown_to(actor, now).filter(read_at__isnull=True).values("pk")).update(read_at=now)
 
 
 def add_push_subscription(actor: Person, endpoint: str, p256dh: str, auth: str, user_agent: str = "") -> PushSubscription:
