@@ -159,13 +159,19 @@ def _collect_school(school: School, roles_by_person: dict[int, set[str]], starts
             .exclude(homework="").values_list("id", "school_class_id", "subgroup_id", "updated_at", "date", "subject__name", "homework")):
         homework[lesson_id] = {"class": class_id, "subgroup": subgroup_id, "at": at, "date": date, "subject": subject, "text": text,
                                "files": []}
-    files = (LessonAttachment.objects.filter(purpose=AttachmentPurpose.HOMEWORK, lesson__school_class_id__in=list(enrolled))
-             .filter(Q(uploaded_at__gt=since, uploaded_at__lte=now) | Q(lesson_id__in=list(homework)))
+    # Nothing stamped after the window's end (inside the margin): the next summary has it (R-D03).
+    files = (LessonAttachment.objects.filter(purpose=AttachmentPurpose.HOMEWORK, lesson__school_class_id__in=list(enrolled),
+                                             uploaded_at__lte=now)
+             .filter(Q(uploaded_at__gt=since) | Q(lesson_id__in=list(homework)))
              .order_by("lesson_id", "pk")
-             .values_list("lesson_id", "lesson__school_class_id", "lesson__subgroup_id", "uploaded_at", "lesson__date",
-                          "lesson__subject__name", "lesson__homework", "name"))
-    for lesson_id, class_id, subgroup_id, at, date, subject, text, name in files:
+             .values_list("lesson_id", "lesson__school_class_id", "lesson__subgroup_id", "uploaded_at", "lesson__updated_at",
+                          "lesson__date", "lesson__subject__name", "lesson__homework", "name"))
+    for lesson_id, class_id, subgroup_id, at, updated, date, subject, text, name in files:
         entry = homework.get(lesson_id)
+        if entry is None and text and updated > now:
+            # Its text was saved after the window's end: the next summary lists the lesson by its
+            # text, with this file, so tonight's does not (it would be listed twice).
+            continue
         if entry is None:
             entry = homework[lesson_id] = {"class": class_id, "subgroup": subgroup_id, "at": at, "date": date, "subject": subject,
                                            "text": text, "files": []}
