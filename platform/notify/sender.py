@@ -260,7 +260,7 @@ def _send_one(row: Delivery, ledger: _Ledger, now: dt.datetime, contacts: dict[i
             if verdict == BOUNCE:
                 ContactEmail.objects.filter(person_id=notice.recipient_id, address=to).update(
                     bounced_at=now, bounce_reason=error[:300])
-            show_in_app(notice.pk)
+            show_in_app(notice.pk, unless_delivered=True)  # a push may have brought it
             return "failed"
         _mark(row, token, status=DeliveryStatus.PENDING, claim="", lease_until=None,
               next_attempt_at=now + backoff(row.attempts + 1), last_error=error)
