@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from accounts.roles import Role
 from audit.models import AuditRecord
-from core.errors import Conflict
+from core.errors import Conflict, ValidationFailed
 from curriculum import services as curriculum_services
 from curriculum.models import CurriculumLine, Subject
 from roster import services as roster_services
@@ -169,3 +169,29 @@ def test_a_check_failed_by_the_sweep_meanwhile_does_not_become_ready(
     monkeypatch.setattr(import_services, "_run", run_then_sweep)
     job = upload(admin, school_a, "staff", xlsx_bytes([STAFF_HEADER, staff_row("Орлова", "Анна", "Петровна", "учитель", "учитель")]))
     assert job.status == "failed" and "Проверка файла прервана" in job.message
+
+
+# --- R-Y06: a summer leaver's leaving day after the closed year's last day ------------------------------------------
+
+def test_summer_leaver_cannot_leave_inside_the_closed_year(old: Old) -> None:
+    """R-Y06: after the close, a pupil promoted into 6А (from 1 September) leaves by an order dated inside the closed
+    year (10 days before its last day). Chosen rule: refused (overlapping_dates, the Russian message names the closed
+    year's class and its last day), nothing changes — the closed year's enrolment runs to its last day and cannot be
+    shortened, so roles may not end before it. Stated separately, the leaving day the day after the closed year's end
+    cancels the not-yet-begun enrolment and the student role ends on that last day, not before."""
+    from roster.models import Enrolment
+
+    _close_into_future_year(old)
+    pupil = old.students["5А-1"]
+    row = Enrolment.objects.get(student=pupil, until__isnull=True)
+    early = yc.OLD_END - dt.timedelta(days=10)
+    with pytest.raises(ValidationFailed) as exc:
+        roster_services.leave_school(old.closer, old.school, pupil, order=roster_services.OrderData("5-в", early, "переезд"))
+    assert exc.value.code == "overlapping_dates" and f"{yc.OLD_END:%d.%m.%Y}" in exc.value.message
+    row.refresh_from_db()
+    assert row.until is None and Membership.objects.get(person=pupil, role=Role.STUDENT).until is None
+    roster_services.leave_school(old.closer, old.school, pupil, order=roster_services.OrderData("5-в", early, "переезд"),
+                                 on=yc.OLD_END + dt.timedelta(days=1))
+    row.refresh_from_db()
+    assert row.until == row.since - dt.timedelta(days=1)
+    assert Membership.objects.get(person=pupil, role=Role.STUDENT).until == yc.OLD_END

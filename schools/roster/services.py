@@ -759,7 +759,9 @@ def leave_school(actor: Person, school: School, student: Person, *, order: Movem
     An enrolment that has not begun yet (a pupil promoted into the next year's class who leaves
     in the summer, before 1 September) is cancelled by the leaving order when the leaving day is
     on or before its first day: the row is kept with `until` = `since` − 1 (not one day in the
-    class) and the order, so the history and the order's list still show the move."""
+    class) and the order, so the history and the order's list still show the move. The leaving
+    day must then come after the previous enrolment's last day (the closed year's 30 June): an
+    order dated 15 June needs its leaving day `on` stated from 1 July."""
     _require(actor, school, Perm.MOVEMENT, "Оформлять выбытие может секретарь или администрация школы.")
     with transaction.atomic():
         current = _open_enrolment(student)
@@ -771,7 +773,17 @@ def leave_school(actor: Person, school: School, student: Person, *, order: Movem
         last_day = day - ONE_DAY  # the student's (and lonely parents') last day in the school
         cancelled = current.since > timezone.localdate() and day <= current.since
         if cancelled:
-            # Cancelled before its first day: no day in the class.
+            # Cancelled before its first day: no day in the class. The leaving day must still come
+            # after the previous enrolment (the closed year's, to 30 June): a day inside it would end
+            # the roles before the pupil's last day there, and that year's rows are unchangeable.
+            # Refused rather than clamped: the leaving day is the order's, stated once (R-Y06).
+            previous = (Enrolment.objects.filter(student=student, until__isnull=False, until__lt=current.since)
+                        .exclude(pk=current.pk).select_related("school_class").order_by("-until").first())
+            if previous is not None and previous.until is not None and day <= previous.until:
+                raise _fail("on", f"Дата выбытия ({day:%d.%m.%Y}) приходится на обучение в {previous.school_class} "
+                                  f"(по {previous.until:%d.%m.%Y}): выбыть можно не раньше "
+                                  f"{previous.until + ONE_DAY:%d.%m.%Y}. Укажите дату выбытия отдельно от даты приказа.",
+                            code="overlapping_dates")
             what = f"{student.short_name}: выбыл до начала обучения в {current.school_class} (зачисление с {current.since:%d.%m.%Y} отменено)"
         else:
             _check_in_year(day, current.school_class)
