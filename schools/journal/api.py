@@ -526,7 +526,7 @@ class GridView(APIView):
                                OpenApiParameter("date_from", dt.date), OpenApiParameter("date_to", dt.date)])
     def get(self, request: Request, school_slug: str, class_id: int, subject_id: int) -> Response:
         subgroup = request.query_params.get("subgroup", "")
-        j = access_journal(request, class_id, subject_id, int(subgroup) if subgroup.isdigit() else None)
+        j = access_journal(request, class_id, subject_id, int(subgroup) if subgroup.isdecimal() else None)
         year = j.school_class.year
         period, start, end = period_range(request, periods_for_grade(j.school_class.grade, year), year)
         grid, settings_row = grid_of(j, start, end, period)

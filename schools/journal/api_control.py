@@ -255,7 +255,7 @@ class ChangeRequestListView(generics.GenericAPIView):
 
 def _lesson_id(data: Any) -> int:
     raw = data.get("lesson") if hasattr(data, "get") else None
-    if not isinstance(raw, int) and not str(raw or "").isdigit():
+    if not isinstance(raw, int) and not str(raw or "").isdecimal():
         raise ValidationFailed("Укажите урок.", fields={"lesson": ["Обязательное поле."]})
     return int(raw)  # type: ignore[arg-type]
 
@@ -383,8 +383,8 @@ class LessonsCheckView(APIView):
         require_control(request)
         q = request.query_params
         start, end = date_range(parse_date(q.get("start")), parse_date(q.get("end")))
-        teacher = int(q["teacher"]) if str(q.get("teacher", "")).isdigit() else None
-        school_class = int(q["class"]) if str(q.get("class", "")).isdigit() else None
+        teacher = int(q["teacher"]) if str(q.get("teacher", "")).isdecimal() else None
+        school_class = int(q["class"]) if str(q.get("class", "")).isdecimal() else None
         return Response(CtlLessonCheckOut(lessons_to_check(start, end, teacher_id=teacher, class_id=school_class), many=True).data)
 
 

@@ -70,12 +70,13 @@ class PeriodMarkResult:
 def set_period_mark(actor: Person, school: School, *, school_class: SchoolClass, subject: Subject, student_id: int,
                     kind: str, value: object, period: StudyPeriod | None = None,
                     expected_version: int | None = None, on: dt.date | None = None,
-                    by_request: int | None = None) -> PeriodMarkResult:
+                    by_request: int | None = None, expected_text: str | None = None) -> PeriodMarkResult:
     """The subject teacher for their class, the class teacher for every subject of theirs (R-J11).
     Warns when the student has fewer current marks than the rule asks (R-J12). `expected_version`
     is the version the user saw, 0 when they saw no mark: a mark saved meanwhile is a conflict.
     `by_request` is the approved change request (R-J08) that applies it past its window: only
-    services.approve_change_request passes it, after checking the deputy's right."""
+    services.approve_change_request passes it, after checking the deputy's right, with `expected_text`:
+    the mark as the request recorded it («было»); a mark changed since is a conflict (R-J08, R-J11)."""
     access = access_for(actor)
     if by_request is None and (not access.can(Perm.JOURNAL_WRITE, school) or not (
         teaches(actor.pk, school_class.pk, subject.pk) or access.is_class_teacher_of(school, school_class.pk)
@@ -108,6 +109,9 @@ def set_period_mark(actor: Person, school: School, *, school_class: SchoolClass,
             raise Conflict("Эту отметку тем временем уже выставил другой пользователь. Обновите страницу.", code="stale_version")
         if row is not None and expected_version is not None and expected_version != row.version:
             raise Conflict("Отметку уже изменил другой пользователь. Обновите страницу.", code="stale_version")
+        if expected_text is not None and expected_text != _text(row):
+            raise Conflict(f"Отметку изменили после подачи заявки (было «{expected_text or '—'}», сейчас «{_text(row) or '—'}»): "
+                           "заявка устарела, подайте новую.", code="stale_version")
         before = snapshot(row, AUDITED) if row else None
         if row is None:
             row = PeriodMark(student_id=student_id, school_class=school_class, subject=subject, kind=kind, period=period, created_by=actor)
@@ -122,6 +126,15 @@ def set_period_mark(actor: Person, school: School, *, school_class: SchoolClass,
         record(actor=actor, action="journal.period_mark.save", school=school, obj=row, before=before,
                after=snapshot(row, AUDITED), reason="; ".join(([f"Заявка №{by_request}"] if by_request else []) + warnings))
     return PeriodMarkResult(mark=row, warnings=warnings)
+
+
+def _text(mark: PeriodMark | None) -> str:
+    """The mark as the register writes it (as views_control.final_text): "" for none, «н/а», «5»."""
+    from .forms_control import mark_text
+
+    if mark is None:
+        return ""
+    return "н/а" if mark.not_assessed else mark_text(mark.mark_kind, mark.value)
 
 
 def _shortage_warnings(school_class: SchoolClass, subject: Subject, student_id: int, period: StudyPeriod | None) -> list[str]:

@@ -638,7 +638,7 @@ _LESSON_FIELDS = {"topic": "тема", "done": "что сделано", "homewor
 
 
 def _change_text(change: dict[str, Any], names: dict[int, str], works: dict[int, Work],
-                 work_types: dict[int, str] | None = None) -> str:
+                 work_types: dict[int, str] | None = None, periods: dict[int, str] | None = None) -> str:
     op = change.get("op")
     who = names.get(change.get("student") or 0, "")
     if op == "mark":
@@ -650,7 +650,7 @@ def _change_text(change: dict[str, Any], names: dict[int, str], works: dict[int,
     if op == "period_mark":  # R-J11 past the window (the words live with the change requests)
         from .services import period_mark_change_text
 
-        return period_mark_change_text(change, who)
+        return period_mark_change_text(change, who, periods)
     if op == "new_lesson":
         from .services import new_lesson_change_text
 
@@ -667,10 +667,14 @@ def _change_text(change: dict[str, Any], names: dict[int, str], works: dict[int,
 
 def describe_changes(lists: list[list[dict[str, Any]]]) -> list[list[str]]:
     """The changes of requests in words («Иванов И.: отметка за «Ответ на уроке»: 2 → 3»), in the
-    order given. Two queries for any number of requests."""
+    order given. At most four queries (students, works, work types, study periods) for any number of
+    requests (R-J08)."""
+    from schoolyear.models import StudyPeriod
+
     student_ids: set[int] = set()
     work_ids: set[int] = set()
     work_type_ids: set[int] = set()
+    period_ids: set[int] = set()
     for changes in lists:
         for change in changes if isinstance(changes, list) else []:
             if isinstance(change, dict):
@@ -678,16 +682,19 @@ def describe_changes(lists: list[list[dict[str, Any]]]) -> list[list[str]]:
                     student_ids.add(change["student"])
                 if isinstance(change.get("work"), int):
                     work_ids.add(change["work"])
+                if change.get("op") == "period_mark" and isinstance(change.get("period"), int):
+                    period_ids.add(change["period"])
                 new_works = change.get("works") if change.get("op") == "new_lesson" else None
                 for work in new_works if isinstance(new_works, list) else []:  # a forgotten lesson's works and marks
                     if isinstance(work, dict) and isinstance(work.get("work_type"), int):
                         work_type_ids.add(work["work_type"])
                     marks = work.get("marks") if isinstance(work, dict) else None
-                    student_ids.update(int(s) for s in (marks if isinstance(marks, dict) else {}) if str(s).isdigit())
+                    student_ids.update(int(s) for s in (marks if isinstance(marks, dict) else {}) if str(s).isdecimal())
     names = {p.pk: p.short_name for p in Person.objects.filter(pk__in=student_ids)} if student_ids else {}
     works = {w.pk: w for w in Work.objects.filter(pk__in=work_ids).select_related("work_type")} if work_ids else {}
     types = dict(WorkType.objects.filter(pk__in=work_type_ids).values_list("pk", "name")) if work_type_ids else {}
-    return [[_change_text(c, names, works, types) for c in changes if isinstance(c, dict)] if isinstance(changes, list) else []
+    periods = dict(StudyPeriod.objects.filter(pk__in=period_ids).values_list("pk", "name")) if period_ids else {}
+    return [[_change_text(c, names, works, types, periods) for c in changes if isinstance(c, dict)] if isinstance(changes, list) else []
             for changes in lists]
 
 

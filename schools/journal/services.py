@@ -162,6 +162,16 @@ def add_work(actor: Person, school: School, lesson: Lesson, work_type: WorkType,
         raise ValidationFailed(f"Вид работы «{work_type.name}» отключён в настройках школы.", code="work_type_inactive",
                                fields={"work_type": ["Вид работы отключён."]})
     with transaction.atomic():
+        # R-J03: read again under lock, so a type deleted or switched off meanwhile is not taken
+        # (remove_work_type locks the same row: it then sees this work and switches the type off)
+        locked = WorkType.objects.select_for_update().filter(pk=work_type.pk).first()
+        if locked is None:
+            raise ValidationFailed("Вид работы удалён в настройках школы. Обновите страницу.", code="work_type_inactive",
+                                   fields={"work_type": ["Вид работы удалён."]})
+        if not locked.is_active:
+            raise ValidationFailed(f"Вид работы «{locked.name}» отключён в настройках школы.", code="work_type_inactive",
+                                   fields={"work_type": ["Вид работы отключён."]})
+        work_type = locked
         position = (lesson.works.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         work = Work.objects.create(lesson=lesson, work_type=work_type, topic=topic.strip()[:300], position=position)
         record(actor=actor, action="journal.work.add", school=school, obj=work,
@@ -487,7 +497,7 @@ def _clean_new_works(n: int, target: RequestTarget, raw: Any, students: set[int]
             raise _bad(n, f"работа {w_n}: отметки — объект «обучающийся → отметка».", "marks")
         marks: dict[str, str] = {}
         for key, value in marks_in.items():
-            student = int(key) if isinstance(key, str) and key.isdigit() else key
+            student = int(key) if isinstance(key, str) and key.isdecimal() else key
             if not _is_id(student) or student not in students:
                 raise _bad(n, f"работа {w_n}: обучающийся {key} не из этого класса (подгруппы) в день урока.", "student")
             if (value is not None and not isinstance(value, str | int)) or isinstance(value, bool):
@@ -664,12 +674,17 @@ def _class_year(school_class: SchoolClass) -> tuple[set[int], dict[int, Any]]:
 FINAL_WORDS = {"year": "год", "exam": "экзамен", "final": "итоговая"}
 
 
-def period_mark_change_text(change: dict[str, Any], who: str) -> str:
-    """A `period_mark` change in the words of the register: «Иванов И.: отметка за 1 четверть: 3 → 4»."""
+def period_mark_change_text(change: dict[str, Any], who: str, periods: dict[int, str] | None = None) -> str:
+    """A `period_mark` change in the words of the register: «Иванов И.: отметка за 1 четверть: 3 → 4».
+    `periods` ({id: name}, loaded once for a list, R-J08) spares the query per change."""
     from schoolyear.models import StudyPeriod
 
     if change.get("kind") == "period":
-        name = StudyPeriod.objects.filter(pk=change.get("period") or 0).values_list("name", flat=True).first() or "период"
+        period_id = change.get("period") or 0
+        if periods is not None:
+            name = periods.get(period_id) or "период"
+        else:
+            name = StudyPeriod.objects.filter(pk=period_id).values_list("name", flat=True).first() or "период"
     else:
         name = FINAL_WORDS.get(str(change.get("kind")), "период")
     return f"{who}: отметка за {name}: {change.get('was') or '—'} → {change.get('value') or '—'}"
@@ -688,7 +703,7 @@ def new_lesson_change_text(change: dict[str, Any], names: dict[int, str] | None 
         name = (work_types or {}).get(work.get("work_type") or 0, "работа")
         what = f"{name} — {work['topic']}" if work.get("topic") else name
         marks = work.get("marks") if isinstance(work.get("marks"), dict) else {}
-        listed = ", ".join(f"{(names or {}).get(int(s) if str(s).isdigit() else 0, str(s))} {v}" for s, v in (marks or {}).items())
+        listed = ", ".join(f"{(names or {}).get(int(s) if str(s).isdecimal() else 0, str(s))} {v}" for s, v in (marks or {}).items())
         parts.append(f"работа «{what}»" + (f": {listed}" if listed else ": без отметок"))
     return f"Новый урок {change.get('lesson_number')}" + (": " + "; ".join(parts) if parts else "")
 
@@ -853,8 +868,10 @@ def _create_requested_lesson(actor: Person, school: School, request: ChangeReque
     if Lesson.objects.filter(**slot).exists():
         raise ValidationFailed("Запись этого урока уже сделана: подайте заявку на её изменение.", code="lesson_exists")
     substitution = substitution_for(request.requested_by_id, school_class.pk, subject.pk, date, change["lesson_number"])
+    # R-J05: the request lists only the absent and the late, so its attendance is taken here (late by nature)
     lesson = Lesson(**slot, teacher_id=request.requested_by_id, created_by=actor, entered_late=True,
                     replaced_teacher_id=substitution.absent_teacher_id if substitution is not None else None,
+                    attendance_taken_at=timezone.now(),
                     **{name: str(change.get(name) or "").strip() for name in LESSON_TEXTS})
     try:
         with transaction.atomic():
@@ -863,6 +880,9 @@ def _create_requested_lesson(actor: Person, school: School, request: ChangeReque
         raise Conflict("Урок уже создан другим пользователем.", code="stale_version") from exc
     record(actor=actor, action="journal.lesson.save", school=school, obj=lesson, before=None,
            after=snapshot(lesson, LESSON_AUDITED), reason=f"Заявка №{request.pk}")
+    assert lesson.attendance_taken_at is not None
+    record(actor=actor, action="journal.attendance.taken", school=school, obj=lesson, before={"attendance_taken_at": None},
+           after={"attendance_taken_at": lesson.attendance_taken_at.isoformat(), "late": True}, reason=f"Заявка №{request.pk}")
     return lesson
 
 
@@ -886,7 +906,8 @@ def _apply_period_mark(actor: Person, school: School, request: ChangeRequest, ch
 
     period = StudyPeriod.objects.select_related("scheme").filter(pk=change["period"]).first() if change.get("period") else None
     set_period_mark(actor, school, school_class=request.school_class, subject=request.subject, student_id=change["student"],
-                    kind=change["kind"], value=change["value"], period=period, by_request=request.pk)
+                    kind=change["kind"], value=change["value"], period=period, by_request=request.pk,
+                    expected_text=change.get("was"))  # «было» as filed: a mark changed since refuses (R-J11, R-J08)
 
 
 def _apply_change(actor: Person, school: School, lesson: Lesson, change: dict[str, Any]) -> None:

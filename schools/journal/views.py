@@ -77,7 +77,7 @@ def _reads_all(access: Access, school: School, class_id: int) -> bool:
 
 def _int(value: Any) -> int | None:
     text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None
 
 
 def access_journal(request: HttpRequest, class_id: int, subject_id: int, subgroup_id: int | None = None) -> JournalAccess:

@@ -195,7 +195,7 @@ def attempt(form: Any, action: Callable[[], Any]) -> tuple[bool, Any]:
 
 def _int(value: Any) -> int | None:
     text = str(value or "")
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None
 
 
 def parse_date(value: Any) -> dt.date | None:
