@@ -34,6 +34,7 @@ class JsWorkTypeOut(serializers.Serializer):
     requires_all_marks = serializers.BooleanField(help_text="Контрольная работа: нужна отметка каждому присутствовавшему")
     is_active = serializers.BooleanField(help_text="Выключенный вид не берётся для новых работ; его отметки учитываются")
     order = serializers.IntegerField()
+    version = serializers.IntegerField(help_text="Версия: передайте её при изменении (PATCH/PUT), чтобы не затереть чужую правку")
 
 
 class JsWorkTypeIn(serializers.Serializer):
@@ -44,6 +45,21 @@ class JsWorkTypeIn(serializers.Serializer):
     requires_all_marks = serializers.BooleanField(required=False, default=False)
     is_active = serializers.BooleanField(required=False, default=True)
     order = serializers.IntegerField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500,
+                                   help_text="Основание (приказ, решение педсовета) — в журнал действий")
+
+
+class JsWorkTypeChangeIn(serializers.Serializer):
+    """PATCH and PUT alike: only the fields sent change, the others stay as they are (R-J03)."""
+
+    name = serializers.CharField(max_length=200, required=False)
+    short_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    weight = serializers.DecimalField(max_digits=6, decimal_places=3, required=False, help_text="0,1–10, один знак после запятой")
+    requires_all_marks = serializers.BooleanField(required=False)
+    is_active = serializers.BooleanField(required=False)
+    order = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, min_value=1,
+                                       help_text="Версия, которую вы прочли; если вид работы с тех пор изменён — 409 stale_version")
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500,
                                    help_text="Основание (приказ, решение педсовета) — в журнал действий")
 
@@ -86,17 +102,34 @@ class WorkTypeSettingsView(APIView):
         return Response(JsWorkTypeOut(row).data, status=status.HTTP_201_CREATED)
 
 
+_CHANGE_DOC = ("Изменить вид работы: название, вес, «контрольная», включён (в журнал действий: было и стало). "
+               "PATCH и PUT одинаковы: меняются только переданные поля, остальные остаются как были. "
+               "Передайте `version` из прочитанного вида работы: если его с тех пор изменили — 409 stale_version.")
+
+
 class WorkTypeSettingView(APIView):
-    @extend_schema(summary="Изменить вид работы: название, вес, «контрольная», включён (в журнал действий: было и стало)",
-                   request=JsWorkTypeIn, responses=JsWorkTypeOut)
-    def put(self, request: Request, school_slug: str, work_type_id: int) -> Response:
+    def _change(self, request: Request, work_type_id: int) -> Response:
         school, _ = access_school(request, Perm.MANAGE_SETTINGS)
         work_type = _work_type(work_type_id)
-        data = JsWorkTypeIn(data=request.data)
+        data = JsWorkTypeChangeIn(data=request.data)
         data.is_valid(raise_exception=True)
-        row = settings_service.update_work_type(request.user, school, work_type, _data(data.validated_data),  # type: ignore[arg-type]
-                                                reason=data.validated_data["reason"])
+        v = dict(data.validated_data)
+        fields = {name: v[name] for name in settings_service.WORK_TYPE_FIELDS if name in v}
+        if "weight" in fields:
+            fields["weight"] = Decimal(fields["weight"])
+        row = settings_service.update_work_type(request.user, school, work_type, fields=fields,  # type: ignore[arg-type]
+                                                expected_version=v.get("version"), reason=v["reason"])
         return Response(JsWorkTypeOut(row).data)
+
+    @extend_schema(summary="Изменить вид работы (частично)", description=_CHANGE_DOC, request=JsWorkTypeChangeIn,
+                   responses=JsWorkTypeOut)
+    def patch(self, request: Request, school_slug: str, work_type_id: int) -> Response:
+        return self._change(request, work_type_id)
+
+    @extend_schema(summary="Изменить вид работы (как PATCH: только переданные поля)", description=_CHANGE_DOC,
+                   request=JsWorkTypeChangeIn, responses=JsWorkTypeOut)
+    def put(self, request: Request, school_slug: str, work_type_id: int) -> Response:
+        return self._change(request, work_type_id)
 
     @extend_schema(summary="Удалить неиспользованный вид работы или выключить использованный", request=JsWorkTypeRemoveIn,
                    responses=JsWorkTypeRemovedOut)

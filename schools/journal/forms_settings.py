@@ -20,6 +20,8 @@ class WorkTypeForm(forms.Form):
     is_active = forms.BooleanField(label="Действует", required=False, initial=True)
     order = forms.IntegerField(label="Порядок", min_value=0, max_value=999, required=False)
     reason = forms.CharField(label="Основание (приказ, решение педсовета)", max_length=500, required=False)
+    # R-J03: the version the row was shown at; a type changed since is refused instead of overwritten
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class ReasonForm(forms.Form):

@@ -51,6 +51,8 @@ class WorkType(models.Model):
     requires_all_marks = models.BooleanField("оценивается весь класс", default=False)
     is_active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
+    # R-J03: bumped by every change; an edit made from an older version is refused (stale_version)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["order", "name"]

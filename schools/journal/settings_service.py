@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, ProtectedError
 
 from accounts.roles import Perm
 from accounts.selectors import access_for
 from accounts.services import ensure_writable
 from audit.services import record, snapshot
-from core.errors import NotFound, PermissionDenied, ValidationFailed
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from .models import JournalSettings, KtpTopic, Work, WorkType
 
@@ -140,26 +140,39 @@ def _ensure_one_active_left(row: WorkType, active: bool) -> None:
                                fields={"is_active": ["Последний действующий вид работы."]})
 
 
-def update_work_type(actor: Person, school: School, work_type: WorkType, data: WorkTypeData, *, reason: str = "") -> WorkType:
+WORK_TYPE_FIELDS = ("name", "short_name", "weight", "requires_all_marks", "is_active", "order")
+
+
+def update_work_type(actor: Person, school: School, work_type: WorkType, data: WorkTypeData | None = None, *,
+                     reason: str = "", fields: dict[str, Any] | None = None,
+                     expected_version: int | None = None) -> WorkType:
     """Rename, re-weigh, mark or unmark as a control work, switch off or on. A new weight applies
     to every weighted average computed from then on (grid, diary, forecast): weights are read
-    live, the period marks already given stay as they are."""
+    live, the period marks already given stay as they are. Either every field (`data`) or only
+    some (`fields`: the others stay as they are, read under the lock). `expected_version`, the
+    version the editor saw: a type changed since is refused (409 stale_version), R-J03."""
     _ensure_may_manage(actor, school)
-    name, short, weight = _clean_work_type(data, pk=work_type.pk)
     try:
         with transaction.atomic():
             row = WorkType.objects.select_for_update().filter(pk=work_type.pk).first()
             if row is None:
                 raise NotFound("Вид работы не найден.")
+            if expected_version is not None and expected_version != row.version:
+                raise Conflict("Вид работы уже изменил другой пользователь. Обновите страницу.", code="stale_version")
+            if data is None:
+                given = fields or {}
+                data = WorkTypeData(**{name: given[name] if name in given else getattr(row, name) for name in WORK_TYPE_FIELDS})
+            name, short, weight = _clean_work_type(data, pk=row.pk)
             _ensure_one_active_left(row, data.is_active)
             before = snapshot(row, WORK_TYPE_AUDITED)
             row.name, row.short_name, row.weight = name, short, weight
             row.requires_all_marks, row.is_active = data.requires_all_marks, data.is_active
             if data.order is not None:
                 row.order = data.order
-            row.save()
             after = snapshot(row, WORK_TYPE_AUDITED)
             if after != before:
+                row.version += 1
+                row.save()
                 record(actor=actor, action="journal.work_type.update", school=school, obj=row, before=before, after=after,
                        reason=reason)
     except IntegrityError as exc:
@@ -178,13 +191,22 @@ def remove_work_type(actor: Person, school: School, work_type: WorkType, *, reas
         _ensure_one_active_left(row, False)
         before = snapshot(row, WORK_TYPE_AUDITED)
         if not Work.objects.filter(work_type=row).exists():
-            KtpTopic.objects.filter(work_type=row).update(work_type=None)
-            record(actor=actor, action="journal.work_type.delete", school=school, obj=row, before=before, reason=reason)
-            row.delete()
-            return True
+            try:
+                with transaction.atomic():  # a work that took the type meanwhile: switched off below instead of a 500
+                    KtpTopic.objects.filter(work_type=row).update(work_type=None)
+                    record(actor=actor, action="journal.work_type.delete", school=school, obj=row, before=before, reason=reason)
+                    row.delete()
+                    with connection.cursor() as cursor:  # the deferred foreign keys checked here, not at commit
+                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            except (ProtectedError, IntegrityError):
+                row = WorkType.objects.select_for_update().get(pk=work_type.pk)
+            else:
+                return True
         if row.is_active:
             row.is_active = False
-            row.save(update_fields=["is_active"])
+            row.version += 1
+            row.save(update_fields=["is_active", "version"])
             record(actor=actor, action="journal.work_type.update", school=school, obj=row, before=before,
                    after=snapshot(row, WORK_TYPE_AUDITED), reason=reason or "вид работы использован: выключен вместо удаления")
         return False

@@ -48,7 +48,7 @@ def settings_context(school: Any) -> dict[str, Any]:
     return {
         "work_types": [(wt, WorkTypeForm(prefix=f"wt{wt.pk}", initial={
             "name": wt.name, "short_name": wt.short_name, "weight": wt.weight, "requires_all_marks": wt.requires_all_marks,
-            "is_active": wt.is_active, "order": wt.order})) for wt in types],
+            "is_active": wt.is_active, "order": wt.order, "version": wt.version})) for wt in types],
         "work_type_form": WorkTypeForm(prefix="new"),
         "work_type_history": history,
     }
@@ -124,7 +124,8 @@ def work_type_edit(request: HttpRequest, school_slug: str, work_type_id: int) ->
     form = WorkTypeForm(request.POST, prefix=f"wt{work_type.pk}")
     if form.is_valid():
         _run(request, lambda: settings_service.update_work_type(actor, school, work_type, _data(form),
-                                                                reason=form.cleaned_data.get("reason") or ""),
+                                                                reason=form.cleaned_data.get("reason") or "",
+                                                                expected_version=form.cleaned_data.get("version")),
              f"Вид работы «{form.cleaned_data['name']}» сохранён.")
     else:
         _form_errors(request, form)
