@@ -149,6 +149,9 @@ def test_new_slip_revokes_previous_code(school_a, make_person, grant, district_a
 
 def test_overdue_accounts_after_three_working_days(school_a, make_person, district_admin):
     """R-A05: accounts are handed over within 3 working days of the order; overdue ones show."""
+    # The school joined the platform before the order (its start is its creation date).
+    type(school_a).objects.filter(pk=school_a.pk).update(created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    school_a.refresh_from_db()
     hired = make_person("Новая", "Учительница")
     Membership.objects.create(person=hired, school=school_a, role=Role.TEACHER, since=dt.date(2026, 11, 2))
     # 2026-11-02 (Mon) + 3 working days = 2026-11-05 (Thu; 2026-11-04 is a holiday) -> due 2026-11-06

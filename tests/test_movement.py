@@ -293,6 +293,9 @@ def test_overdue_list_counts_from_the_enrolment_and_hiring_orders(roster: Roster
     roster.enter()
     today = dt.date.today()
     ten_days_ago = today - dt.timedelta(days=10)
+    # The school joined the platform before these orders (its start is its creation date).
+    type(roster.school).objects.filter(pk=roster.school.pk).update(created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    roster.school.refresh_from_db()
     late = services.enrol_student(roster.secretary, roster.school, PersonData("Опоздалов", "Юрий", sex="m", birth_date=D(2015, 1, 1)),
                                   roster.c5a, order=services.OrderData("20", ten_days_ago), on=max(ten_days_ago, FIRST_DAY))
     fresh = services.enrol_student(roster.secretary, roster.school, PersonData("Свежев", "Юрий", sex="m", birth_date=D(2015, 1, 1)),

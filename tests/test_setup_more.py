@@ -47,6 +47,9 @@ def test_imported_people_count_from_the_day_they_were_entered(roster: Roster, ma
     two weeks later, with no account handed over, they are. An order of the platform's own year (after its first
     year began) still counts from its date even when entered late."""
     use_public()
+    # The school joined the platform before its 2026/2027 year (the platform's start is the school's creation date).
+    type(roster.school).objects.filter(pk=roster.school.pk).update(created_at=timezone.make_aware(dt.datetime(2026, 8, 20)))
+    roster.school.refresh_from_db()
     veteran, pupil, late = make_person("Старожилова", "Анна"), make_person("Давнишний", "Олег"), make_person("Поздний", "Иван")
     Membership.objects.create(person=veteran, school=roster.school, role=Role.TEACHER, since=D(2012, 8, 30))
     Membership.objects.create(person=pupil, school=roster.school, role=Role.STUDENT, since=D(2019, 9, 1))
@@ -63,6 +66,7 @@ def test_imported_people_count_from_the_day_they_were_entered(roster: Roster, ma
 def test_overdue_page_shows_from_when_the_term_runs(roster: Roster, make_person: Any, client_for: Any) -> None:
     """R-A05: the overdue page names the order's date and the day the term runs from."""
     use_public()
+    type(roster.school).objects.filter(pk=roster.school.pk).update(created_at=timezone.make_aware(dt.datetime(2026, 8, 20)))
     late = make_person("Поздний", "Иван")
     Membership.objects.create(person=late, school=roster.school, role=Role.STUDENT, since=D(2026, 9, 10))
     page = client_for(roster.admin).get(f"/s/{roster.school.slug}/people/overdue/").content.decode()

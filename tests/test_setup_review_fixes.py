@@ -195,3 +195,32 @@ def test_summer_leaver_cannot_leave_inside_the_closed_year(old: Old) -> None:
     row.refresh_from_db()
     assert row.until == row.since - dt.timedelta(days=1)
     assert Membership.objects.get(person=pupil, role=Role.STUDENT).until == yc.OLD_END
+
+
+# --- R-A05: the school's start in the platform is the day it joined -------------------------------------------------
+
+def test_school_joining_mid_year_counts_earlier_orders_from_their_entry(school_a: Any, make_person: Any, grant: Any) -> None:
+    """R-A05: a school joins the platform a month ago, in the middle of its academic year (which began on 1 September,
+    before). A teacher hired by an order two months ago (after the year began, before the school joined), entered
+    today, is not overdue today: the 3 working days run from the day the role was entered; an order dated after the
+    school joined still counts from its own date and is overdue. The platform start is the school's creation date."""
+    from accounts.selectors import overdue_accounts, school_platform_start
+    from tenants.db import use_public
+    from tests.test_roster import make_roster
+
+    roster = make_roster(school_a, make_person, grant)
+    day = timezone.localdate()
+    joined = day - dt.timedelta(days=30)
+    use_public()
+    type(school_a).objects.filter(pk=school_a.pk).update(created_at=timezone.make_aware(dt.datetime.combine(joined, dt.time(10))))
+    school_a.refresh_from_db()
+    assert school_platform_start(school_a) == joined
+    early, late = make_person("Ранняя", "Анна"), make_person("Поздний", "Иван")
+    Membership.objects.create(person=early, school=school_a, role=Role.TEACHER, since=day - dt.timedelta(days=60))
+    Membership.objects.create(person=late, school=school_a, role=Role.TEACHER, since=day - dt.timedelta(days=20))
+    if roster.year.starts_on < day - dt.timedelta(days=60):  # the year began before the early order (the mid-year case)
+        assert roster.year.starts_on < joined
+    now = {m.person_id for m in overdue_accounts(school_a, today=day)}
+    assert early.pk not in now and late.pk in now
+    later = {m.person_id: m for m in overdue_accounts(school_a, today=day + dt.timedelta(days=14))}
+    assert early.pk in later and getattr(later[early.pk], "handover_from") == day

@@ -142,9 +142,9 @@ def overdue_accounts(school: School, today: Any = None) -> list[Membership]:
 
     The clock runs from the order's date (`Membership.since`); an order registered in the
     platform late is still counted from its own date. But an order dated before the school
-    kept its year in the platform (before its first academic year began: the people of the
-    initial data entry, 004 §II, imported with their old enrolment or hiring orders) could not
-    have been followed by a handover: for them the clock runs from the later of the order and
+    joined the platform (`school_platform_start`: its creation date, also for a school joining
+    mid-year; the people of the initial data entry, 004 §II, imported with their old enrolment
+    or hiring orders) could not have been followed by a handover: for them the clock runs from the later of the order and
     the day the role was entered (`Membership.created_at`). `handover_from` is set on each row."""
     import datetime as dt
 
@@ -176,16 +176,22 @@ def overdue_accounts(school: School, today: Any = None) -> list[Membership]:
 
 
 def school_platform_start(school: School) -> Any:
-    """The first day of the school's first academic year in the platform (None before any year
-    is entered). Read from the school's schema by its qualified name: the connection's schema
-    stays as it is."""
+    """The day the school joined the platform: the date its tenant was created (R-A05). A school
+    joining mid-year has a first academic year that began months before (1 September), and the
+    orders of those months were no more followed by a handover than older ones. Without a
+    creation time (a row from before the field), the day of its first import, else None. Read
+    from the school's schema by its qualified name: the connection's schema stays as it is."""
     from django.db import connection
+    from django.utils import timezone
 
+    created = getattr(school, "created_at", None)
+    if created is not None:
+        return timezone.localdate(created)
     quoted = connection.ops.quote_name(school.schema_name)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MIN(starts_on) FROM {quoted}.schoolyear_academicyear")  # noqa: S608 - a quoted schema name
+        cursor.execute(f"SELECT MIN(created_at) FROM {quoted}.bulkimport_importjob")  # noqa: S608 - a quoted schema name
         row = cursor.fetchone()
-    return row[0] if row else None
+    return timezone.localdate(row[0]) if row and row[0] is not None else None
 
 
 # --- many people at once (the bulk import, R-Y07) ---------------------------------------------
