@@ -1023,6 +1023,7 @@ def proven_elsewhere() -> set[tuple[str, str]]:
     without a refusal test still fails this file."""
     from tests import test_diary
     from tests import test_journal_requests_more as journal_requests
+    from tests import test_journal_review_fixes as journal_review
     from tests import test_journal_settings_more as journal_settings
     from tests import test_lesson_attachments as lesson_files
     from tests import test_messaging_access as msg
@@ -1034,7 +1035,8 @@ def proven_elsewhere() -> set[tuple[str, str]]:
             + messaging(msg.OBJECT_API + msg.OWN_API, "/api/v1/schools/alpha/messages/")
             + [f"GET /s/alpha/diary/1/{e[5:]}" if e.startswith("page:") else f"GET /api/v1/schools/alpha/diary/1/{e[4:]}"
                for e in test_diary.ENDPOINTS]
-            + lesson_files.exercised_urls() + journal_requests.exercised_urls() + journal_settings.exercised_urls())
+            + lesson_files.exercised_urls() + journal_requests.exercised_urls() + journal_settings.exercised_urls()
+            + journal_review.exercised_urls())
     return _routes_exercised(urls)
 
 
