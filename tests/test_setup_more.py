@@ -101,7 +101,8 @@ def test_moved_day_onto_a_six_day_weeks_saturday_is_refused_naming_the_grades(ca
     """R-Y01: a Saturday is free for five-day parallels, so a move onto it is accepted; once the 6th grade studies
     six days a week, another Saturday is its own school day and the move is refused naming the 6th grade only."""
     r = calendar_year
-    moved = services.add_moved_day(r.admin, r.school, r.year, works_on=D(2026, 10, 10), replaces=D(2026, 10, 12))
+    # The 5th grade's move (a whole-school one would keep the 6th grade from a six-day week: test_setup_review_fixes).
+    moved = services.add_moved_day(r.admin, r.school, r.year, works_on=D(2026, 10, 10), replaces=D(2026, 10, 12), grades=[5])
     assert (moved.works_on, moved.replaces) == (D(2026, 10, 10), D(2026, 10, 12))
     services.set_week_lengths(r.admin, r.school, r.year, {6: 6})
     with pytest.raises(ValidationFailed) as exc:

@@ -21,9 +21,9 @@ from roster import services as roster_services
 from roster.models import SchoolClass
 from schoolyear import services
 from schoolyear.models import AcademicYear, DayOff, MovedDay
+from tests import test_setup_more as sm
 from tests import test_year_close as yc
 from tests.files.scenario import admin_fixture, media_in_tmp_fixture  # noqa: F401 (fixtures)
-from tests.test_setup_more import _close_into_future_year
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -31,6 +31,9 @@ D = dt.date
 old = yc.old
 today = yc.today
 Old = yc.Old
+roster = sm.roster
+calendar_year = sm.calendar_year
+_close_into_future_year = sm._close_into_future_year
 
 
 # --- R-Y05: reopening does not delete the next year's own work ---------------------------------------------------
@@ -208,7 +211,7 @@ def test_school_joining_mid_year_counts_earlier_orders_from_their_entry(school_a
     from tenants.db import use_public
     from tests.test_roster import make_roster
 
-    roster = make_roster(school_a, make_person, grant)
+    made = make_roster(school_a, make_person, grant)
     day = timezone.localdate()
     joined = day - dt.timedelta(days=30)
     use_public()
@@ -218,9 +221,117 @@ def test_school_joining_mid_year_counts_earlier_orders_from_their_entry(school_a
     early, late = make_person("Ранняя", "Анна"), make_person("Поздний", "Иван")
     Membership.objects.create(person=early, school=school_a, role=Role.TEACHER, since=day - dt.timedelta(days=60))
     Membership.objects.create(person=late, school=school_a, role=Role.TEACHER, since=day - dt.timedelta(days=20))
-    if roster.year.starts_on < day - dt.timedelta(days=60):  # the year began before the early order (the mid-year case)
-        assert roster.year.starts_on < joined
+    if made.year.starts_on < day - dt.timedelta(days=60):  # the year began before the early order (the mid-year case)
+        assert made.year.starts_on < joined
     now = {m.person_id for m in overdue_accounts(school_a, today=day)}
     assert early.pk not in now and late.pk in now
     later = {m.person_id: m for m in overdue_accounts(school_a, today=day + dt.timedelta(days=14))}
     assert early.pk in later and getattr(later[early.pk], "handover_from") == day
+
+
+# --- R-Y01: moved days of some parallels; checks compare only the parallels concerned --------------------------------
+
+def test_a_moved_day_of_some_parallels_applies_to_them_only(calendar_year: Any) -> None:
+    """R-Y01: a move of the 5th grade only (Saturday 10.10 holds Monday 12.10's lessons): on 10.10 the 5th grade
+    studies by Monday's timetable and the 6th does not; on 12.10 the 5th has no lessons and the 6th studies as usual;
+    for the school as a whole both days are school days. A move with no parallels is the whole school's, as before."""
+    from schoolyear.calendar_service import SchoolCalendar
+
+    r = calendar_year
+    moved = services.add_moved_day(r.admin, r.school, r.year, works_on=D(2026, 10, 10), replaces=D(2026, 10, 12), grades=[5])
+    assert moved.grades == [5]
+    cal = SchoolCalendar.for_year(r.year)
+    assert cal.is_school_day(D(2026, 10, 10), 5) and cal.timetable_weekday(D(2026, 10, 10), 5) == 1
+    assert not cal.is_school_day(D(2026, 10, 10), 6)
+    assert not cal.is_school_day(D(2026, 10, 12), 5) and cal.is_school_day(D(2026, 10, 12), 6)
+    assert cal.is_school_day(D(2026, 10, 10)) and cal.is_school_day(D(2026, 10, 12))
+    whole = services.add_moved_day(r.admin, r.school, r.year, works_on=D(2026, 10, 17), replaces=D(2026, 10, 19))
+    assert whole.grades == []
+    cal = SchoolCalendar.for_year(r.year)
+    assert cal.is_school_day(D(2026, 10, 17), 6) and not cal.is_school_day(D(2026, 10, 19), 6)
+
+
+def test_a_six_day_parallel_does_not_block_another_parallels_saturday_move(calendar_year: Any) -> None:
+    """R-Y01: with the 6th grade on a six-day week, a move of the 5th grade onto a Saturday is accepted; a whole-school
+    move onto a Saturday is still refused naming the 6th grade."""
+    r = calendar_year
+    services.set_week_lengths(r.admin, r.school, r.year, {6: 6})
+    services.add_moved_day(r.admin, r.school, r.year, works_on=D(2026, 10, 10), replaces=D(2026, 10, 12), grades=[5])
+    with pytest.raises(ValidationFailed) as exc:
+        services.add_moved_day(r.admin, r.school, r.year, works_on=D(2026, 10, 17), replaces=D(2026, 10, 19))
+    assert exc.value.code == "moved_day_on_school_day" and "для параллелей 6:" in exc.value.message
+    assert MovedDay.objects.count() == 1
+
+
+def test_day_offs_and_moves_of_different_parallels_do_not_clash(calendar_year: Any) -> None:
+    """R-Y01: a day off of the 6th grade over the 5th grade's moved Saturday is accepted (the 5th's own day off is
+    refused); a move of the 6th grade onto a day off of the 5th grade only is accepted (a whole-school one refused)."""
+    r = calendar_year
+    services.add_moved_day(r.admin, r.school, r.year, works_on=D(2026, 11, 7), replaces=D(2026, 11, 9), grades=[5])
+    services.add_day_off(r.admin, r.school, r.year, name="Карантин 6", kind="quarantine", starts_on=D(2026, 11, 6),
+                         ends_on=D(2026, 11, 7), grades=[6])
+    with pytest.raises(ValidationFailed) as exc:
+        services.add_day_off(r.admin, r.school, r.year, name="Карантин 5", kind="quarantine", starts_on=D(2026, 11, 7),
+                             ends_on=D(2026, 11, 7), grades=[5])
+    assert exc.value.code == "day_off_over_moved_day"
+    services.add_day_off(r.admin, r.school, r.year, name="Выходной 5", kind="holiday", starts_on=D(2026, 11, 14),
+                         ends_on=D(2026, 11, 14), grades=[5])
+    with pytest.raises(ValidationFailed) as exc:
+        services.add_moved_day(r.admin, r.school, r.year, works_on=D(2026, 11, 14), replaces=D(2026, 11, 16))
+    assert exc.value.code == "moved_day_on_day_off"
+    moved = services.add_moved_day(r.admin, r.school, r.year, works_on=D(2026, 11, 14), replaces=D(2026, 11, 16), grades=[6])
+    assert moved.grades == [6]
+
+
+def test_week_lengths_are_checked_against_saturday_moves(calendar_year: Any) -> None:
+    """R-Y01: a six-day week for a parallel whose Saturday holds a moved school day would replace that day's lessons:
+    refused (week_over_moved_day, naming the move), nothing changes; a parallel the move does not concern may turn to
+    six days."""
+    from schoolyear.models import WeekLength
+
+    r = calendar_year
+    services.add_moved_day(r.admin, r.school, r.year, works_on=D(2026, 10, 10), replaces=D(2026, 10, 12))
+    with pytest.raises(ValidationFailed) as exc:
+        services.set_week_lengths(r.admin, r.school, r.year, {6: 6})
+    assert exc.value.code == "week_over_moved_day" and "10.10 вместо 12.10" in exc.value.message
+    assert not WeekLength.objects.filter(days=6).exists()
+    MovedDay.objects.all().delete()
+    services.add_moved_day(r.admin, r.school, r.year, works_on=D(2026, 10, 10), replaces=D(2026, 10, 12), grades=[5])
+    assert services.set_week_lengths(r.admin, r.school, r.year, {6: 6})[6] == 6
+    with pytest.raises(ValidationFailed) as exc:
+        services.set_week_lengths(r.admin, r.school, r.year, {5: 6})
+    assert exc.value.code == "week_over_moved_day"
+
+
+def test_moved_day_grades_on_the_page_and_in_the_api(calendar_year: Any, client_for: Any) -> None:
+    """R-Y01: the API takes and returns a move's parallels (none given: the whole school, as before); the page's form
+    has the parallels' checkboxes and the list says whose move it is."""
+    import json
+
+    from tenants.db import use_public
+
+    r = calendar_year
+    use_public()
+    api = client_for(r.admin)
+    url = f"/api/v1/schools/{r.school.slug}/year/{r.year.pk}/moved-days/"
+    one = api.post(url, json.dumps({"works_on": "2026-10-10", "replaces": "2026-10-12", "grades": [5]}), content_type="application/json")
+    assert one.status_code == 201 and one.json()["grades"] == [5]
+    whole = api.post(url, json.dumps({"works_on": "2026-10-17", "replaces": "2026-10-19"}), content_type="application/json")
+    assert whole.status_code == 201 and whole.json()["grades"] == []
+    page = api.get(f"/s/{r.school.slug}/year/?year={r.year.pk}")
+    body = page.content.decode()
+    section = body[body.index('data-testid="moved-days"'):]
+    section = section[:section.index("</section>")]
+    assert page.status_code == 200 and "5 кл." in section and "вся школа" in section and 'name="grades"' in section
+
+
+def test_the_diary_calendar_applies_a_move_to_its_parallels_only(calendar_year: Any) -> None:
+    """R-Y01: the diary builds the school calendar from rows read with the child (diary.selectors._calendar); a move
+    of the 5th grade only shifts the 5th grade's days there too, and rows without parallels stay whole-school moves."""
+    from diary.selectors import _calendar
+
+    r = calendar_year
+    cal = _calendar(r.year, {"moved": [["2026-10-10", "2026-10-12", [5]], ["2026-10-17", "2026-10-19", []]]})
+    assert cal.is_school_day(D(2026, 10, 10), 5) and not cal.is_school_day(D(2026, 10, 10), 6)
+    assert cal.is_school_day(D(2026, 10, 12), 6) and not cal.is_school_day(D(2026, 10, 12), 5)
+    assert cal.is_school_day(D(2026, 10, 17), 6) and not cal.is_school_day(D(2026, 10, 19), 6)

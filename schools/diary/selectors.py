@@ -115,7 +115,7 @@ CALENDAR_SQL = (
     "SELECT jsonb_build_object("
     "'off', (SELECT coalesce(jsonb_agg(jsonb_build_array(d.starts_on, d.ends_on, d.grades, d.name)), '[]') "
     "FROM schoolyear_dayoff d WHERE d.year_id = c.year_id), "
-    "'moved', (SELECT coalesce(jsonb_agg(jsonb_build_array(m.works_on, m.replaces)), '[]') "
+    "'moved', (SELECT coalesce(jsonb_agg(jsonb_build_array(m.works_on, m.replaces, m.grades)), '[]') "
     "FROM schoolyear_movedday m WHERE m.year_id = c.year_id), "
     "'weeks', (SELECT coalesce(jsonb_agg(jsonb_build_array(w.grade, w.days)), '[]') "
     "FROM schoolyear_weeklength w WHERE w.year_id = c.year_id)) " + _CLASS_OF_ENROLMENT
@@ -227,9 +227,11 @@ def _calendar(year: AcademicYear, rows: dict[str, Any]) -> SchoolCalendar:
     cal = SchoolCalendar(year=year)
     for start, end, grades, name in rows.get("off") or []:
         cal.days_off.append((_day(start), _day(end), frozenset(grades or []), name))
-    for works_on, replaces in rows.get("moved") or []:
+    for works_on, replaces, *grades in rows.get("moved") or []:
         cal.moved_in[_day(works_on)] = _day(replaces)
         cal.moved_out[_day(replaces)] = _day(works_on)
+        if grades and grades[0]:  # a move of some parallels only (R-Y01)
+            cal.moved_grades[_day(works_on)] = cal.moved_grades[_day(replaces)] = frozenset(grades[0])
     cal.week_days = {grade: days for grade, days in rows.get("weeks") or []}
     return cal
 

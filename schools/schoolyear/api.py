@@ -117,12 +117,15 @@ class MovedDayOut(serializers.Serializer):
     works_on = serializers.DateField(help_text="Учебный день, на который переносятся занятия")
     replaces = serializers.DateField(help_text="День, занятия которого переносятся (в этот день занятий нет)")
     reason = serializers.CharField()
+    grades = serializers.ListField(child=serializers.IntegerField(), help_text="Пусто — вся школа")
 
 
 class MovedDayIn(serializers.Serializer):
     works_on = serializers.DateField()
     replaces = serializers.DateField()
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    grades = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=11), required=False, default=list,
+                                   help_text="Только для этих параллелей; пусто — вся школа")
 
 
 class WeekLengthRow(serializers.Serializer):

@@ -62,6 +62,8 @@ class SchoolCalendar:
     moved_in: dict[dt.date, dt.date] = field(default_factory=dict)  # school day -> day whose lessons it holds
     moved_out: dict[dt.date, dt.date] = field(default_factory=dict)  # replaced day -> day its lessons moved to
     week_days: dict[int, int] = field(default_factory=dict)
+    # The parallels of a move limited to some (by its school day and by its replaced day); absent = all.
+    moved_grades: dict[dt.date, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
     def for_year(cls, year: AcademicYear) -> SchoolCalendar:
@@ -71,6 +73,8 @@ class SchoolCalendar:
         for m in MovedDay.objects.filter(year=year):
             cal.moved_in[m.works_on] = m.replaces
             cal.moved_out[m.replaces] = m.works_on
+            if m.grades:
+                cal.moved_grades[m.works_on] = cal.moved_grades[m.replaces] = frozenset(m.grades)
         cal.week_days = dict(WeekLength.objects.filter(year=year).values_list("grade", "days"))
         return cal
 
@@ -95,6 +99,16 @@ class SchoolCalendar:
                 return name
         return None
 
+    def moved_applies(self, day: dt.date, grade: int | None, *, studying: bool) -> bool:
+        """Whether the move on `day` concerns `grade`: a whole-school move concerns all; a move of
+        some parallels concerns those. For the school as a whole (grade None) a limited move's
+        school day is a school day (some parallels study) and its replaced day is not a day off
+        (the others study)."""
+        grades = self.moved_grades.get(day)
+        if not grades:
+            return True
+        return studying if grade is None else grade in grades
+
     def info(self, day: dt.date, grade: int | None = None) -> DayInfo:
         """Whether lessons are held on `day` for `grade` (None: the school as a whole), by which
         weekday's timetable, and if not, why."""
@@ -103,10 +117,10 @@ class SchoolCalendar:
         off = self.day_off_name(day, grade)
         if off is not None:
             return DayInfo(day, False, None, off)
-        if day in self.moved_in:
+        if day in self.moved_in and self.moved_applies(day, grade, studying=True):
             replaces = self.moved_in[day]
             return DayInfo(day, True, replaces.isoweekday(), f"перенос: занятия за {replaces:%d.%m.%Y}")
-        if day in self.moved_out:
+        if day in self.moved_out and self.moved_applies(day, grade, studying=False):
             return DayInfo(day, False, None, f"занятия перенесены на {self.moved_out[day]:%d.%m.%Y}")
         holiday = federal_holiday_name(day)
         if holiday:

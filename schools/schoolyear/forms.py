@@ -65,6 +65,7 @@ class MovedDayForm(forms.Form):
     works_on = _date("Учебный день (суббота, праздник…)")
     replaces = _date("Занятия какого дня в него переносятся")
     reason = forms.CharField(label="Основание", max_length=200, required=False, help_text="Например, приказ директора.")
+    grades = _grades_field("Только для параллелей", required=False, help_text="Не отмечено — для всей школы.")
 
 
 class WeekForm(forms.Form):

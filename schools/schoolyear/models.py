@@ -118,12 +118,15 @@ class DayOff(models.Model):
 
 
 class MovedDay(models.Model):
-    """A school day moved: lessons of `replaces` are held on `works_on` (e.g. a Saturday)."""
+    """A school day moved: lessons of `replaces` are held on `works_on` (e.g. a Saturday).
+    `grades` empty = the whole school (as DayOff)."""
 
     year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="moved_days")
     works_on = models.DateField("учебный день")
     replaces = models.DateField("вместо дня")
     reason = models.CharField("основание", max_length=200, blank=True)
+    # Empty = the whole school; else only these parallels study on `works_on` (and not on `replaces`).
+    grades = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True, verbose_name="только параллели")
 
     class Meta:
         ordering = ["works_on"]

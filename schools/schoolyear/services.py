@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 YEAR_AUDITED = ["name", "starts_on", "ends_on", "status", "closed_at", "closed_by_id", "close_order_number", "close_order_date"]
 DAY_OFF_AUDITED = ["year", "kind", "name", "starts_on", "ends_on", "grades"]
-MOVED_DAY_AUDITED = ["year", "works_on", "replaces", "reason"]
+MOVED_DAY_AUDITED = ["year", "works_on", "replaces", "reason", "grades"]
 MAX_YEAR_MONTHS = 13
 # 004 §VII: a moved school day is entered no later than 3 working days before it.
 MOVED_DAY_NOTICE_WORKING_DAYS = 3
@@ -399,7 +399,8 @@ def add_day_off(actor: Person, school: School, year: AcademicYear, *, kind: str 
             if not other.grades or not clean_grades or set(other.grades) & set(clean_grades):
                 raise ValidationFailed(f"Пересекается с «{other.name}» ({_d(other.starts_on)}–{_d(other.ends_on)}).",
                                        fields={"starts_on": [f"Пересекается с «{other.name}»."]})
-        moved = list(MovedDay.objects.filter(year=locked, works_on__gte=starts_on, works_on__lte=ends_on).order_by("works_on"))
+        moved = [m for m in MovedDay.objects.filter(year=locked, works_on__gte=starts_on, works_on__lte=ends_on).order_by("works_on")
+                 if not m.grades or not clean_grades or set(m.grades) & set(clean_grades)]  # only the parallels concerned
         if moved:
             listed = "; ".join(str(m) for m in moved)
             who = f"параллелей {_grades_label(clean_grades)}" if clean_grades else "всей школы"
@@ -441,9 +442,10 @@ def _check_notice(works_on: dt.date, what: str) -> None:
 
 
 def add_moved_day(actor: Person, school: School, year: AcademicYear, *, works_on: dt.date | None,
-                  replaces: dt.date | None, reason: str = "") -> MovedDay:
+                  replaces: dt.date | None, reason: str = "", grades: Iterable[int] = ()) -> MovedDay:
     """A moved school day: on `works_on` (a Saturday, a holiday…) lessons follow the timetable
-    of `replaces`, which has no lessons."""
+    of `replaces`, which has no lessons. `grades` empty = the whole school; else only those
+    parallels move (the checks look at them only)."""
     _require_setup(actor, school)
     ensure_year_open(year)
     errors: dict[str, list[str]] = {}
@@ -454,6 +456,7 @@ def add_moved_day(actor: Person, school: School, year: AcademicYear, *, works_on
     reason = (reason or "").strip()
     if len(reason) > 200:
         _add(errors, "reason", "Основание не длиннее 200 знаков.")
+    clean_grades = _clean_grades(grades, errors, required=False)
     _fail(errors)
     assert works_on is not None and replaces is not None
     for field_name, day in (("works_on", works_on), ("replaces", replaces)):
@@ -471,8 +474,8 @@ def add_moved_day(actor: Person, school: School, year: AcademicYear, *, works_on
         if clash is not None:
             raise ValidationFailed(f"Эти дни уже участвуют в переносе: {clash}.",
                                    fields={"works_on": [f"Уже есть перенос: {clash}."]})
-        _check_moved_target(locked, works_on)
-        moved = MovedDay.objects.create(year=locked, works_on=works_on, replaces=replaces, reason=reason)
+        _check_moved_target(locked, works_on, clean_grades)
+        moved = MovedDay.objects.create(year=locked, works_on=works_on, replaces=replaces, reason=reason, grades=clean_grades)
         record(actor=actor, action="year.moved_day.add", school=school, obj=moved, after=snapshot(moved, MOVED_DAY_AUDITED))
     return moved
 
@@ -486,12 +489,14 @@ def _grades_in_scope(year: AcademicYear) -> list[int]:
     return grades or list(GRADES)
 
 
-def _check_moved_target(year: AcademicYear, works_on: dt.date) -> None:
-    """A moved school day goes onto a day that normally has no lessons for any parallel, and not
-    into the school's vacations or days off: otherwise the day's own timetable would be replaced
-    (or the move silently cancelled by the day off)."""
+def _check_moved_target(year: AcademicYear, works_on: dt.date, only: Sequence[int] = ()) -> None:
+    """A moved school day goes onto a day that normally has no lessons for any parallel it
+    concerns (`only`, or every parallel of the school), and not into their vacations or days
+    off: otherwise the day's own timetable would be replaced (or the move silently cancelled by
+    the day off). Parallels the move does not concern are not looked at (a 6-day week's Saturday,
+    one parallel's day off)."""
     calendar = SchoolCalendar.for_year(year)
-    grades = _grades_in_scope(year)
+    grades = list(only) or _grades_in_scope(year)
     off = [(g, name) for g in grades if (name := calendar.day_off_name(works_on, g)) is not None]
     if off:
         names = sorted({name for _, name in off})
@@ -542,6 +547,18 @@ def set_week_lengths(actor: Person, school: School, year: AcademicYear, weeks: M
     _fail(errors)
     with transaction.atomic():
         locked = _lock_open(year)
+        # A parallel turning to a 6-day week would study on the Saturday a school day was moved
+        # onto for it: its own Saturday lessons and the moved ones would clash (R-Y01).
+        sixes = {g for g, n in clean.items() if n == 6}
+        clashes = [m for m in MovedDay.objects.filter(year=locked).order_by("works_on")
+                   if m.works_on.weekday() == 5 and (set(m.grades) & sixes if m.grades else sixes)]
+        if clashes:
+            listed = "; ".join(str(m) for m in clashes)
+            concerned = sorted(set().union(*[(set(m.grades) & sixes if m.grades else sixes) for m in clashes]))
+            raise ValidationFailed(
+                f"На субботы назначены перенесённые учебные дни ({listed}): шестидневная неделя для параллелей "
+                f"{_grades_label(concerned)} заменила бы их уроки. Сначала отмените перенос.",
+                code="week_over_moved_day", fields={"weeks": [f"Перенос учебного дня: {listed}."]})
         rows = {w.grade: w for w in WeekLength.objects.filter(year=locked)}
         before = {g: w.days for g, w in sorted(rows.items())}
         changed = [rows[g] for g, n in clean.items() if g in rows and rows[g].days != n]
