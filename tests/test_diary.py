@@ -511,3 +511,20 @@ def test_plain_sql_names_the_models_tables() -> None:
 
     for label, table in RAW_TABLES.items():
         assert apps.get_model(label)._meta.db_table == table, label
+
+
+def test_marks_page_html_escapes_what_the_teacher_typed() -> None:
+    """R-D01, R-A02: the marks page's chips and its list of works are built in Python (speed); the
+    work's topic and type, typed by a teacher, come out escaped, quotes included."""
+    import datetime as _dt
+    from decimal import Decimal as _D
+
+    from diary.selectors import DiaryMark, SubjectMarks
+
+    mark = DiaryMark(id=1, text="5", value=5, kind="mark", work_type='Тест "А"', weight=_D("2"), topic="<script>x</script> & 'y'",
+                     date=_dt.date(2026, 11, 24), subject_id=1, subject="Математика", lesson_id=1)
+    row = SubjectMarks(subject_id=1, subject="Математика", marks=[mark])
+    for html in (str(row.chips_html), str(row.works_html)):
+        assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt; &amp; &#x27;y&#x27;" in html
+        assert "Тест &quot;А&quot;" in html
+    assert 'class="d-mark m5"' in str(row.chips_html) and '<time datetime="2026-11-24">24.11</time>' in str(row.works_html)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from journal.rules import min_marks_required
-from journal.selectors import propose_mark, weighted_averages
+from journal.selectors import averages_of_sums, propose_mark, weighted_averages
 
 # How many extra marks the forecast looks ahead before it says "more than this".
 LOOKAHEAD = 30
@@ -37,21 +37,19 @@ class Forecast:
         return max(0, self.min_marks - self.count)
 
 
-def _basis(marks: list[tuple[int, Decimal]], use_weighted: bool) -> Decimal | None:
-    plain, weighted = weighted_averages(marks)
-    return weighted if use_weighted else plain
-
-
 def marks_needed(marks: list[tuple[int, Decimal]], value: int, target: int, *, round_up_from: Decimal, use_weighted: bool,
                  weight: Decimal = ORDINARY_WEIGHT) -> int | None:
     """The fewest extra marks `value` of `weight` after which the journal proposes `target` or more;
     None when LOOKAHEAD marks are not enough (or `value` can never reach it)."""
     if value < target and Decimal(value) < Decimal(target - 1) + round_up_from:
         return None  # an average of such marks never rounds up to target
-    extra = list(marks)
-    for n in range(1, LOOKAHEAD + 1):
-        extra.append((value, weight))
-        proposed = propose_mark(_basis(extra, use_weighted), round_up_from)
+    count, values = len(marks), sum(v for v, _ in marks)
+    weighted_values, total_weight = sum((Decimal(v) * w for v, w in marks), Decimal(0)), sum((w for _, w in marks), Decimal(0))
+    for n in range(1, LOOKAHEAD + 1):  # one more mark each time, on running sums (not the period again)
+        count, values = count + 1, values + value
+        weighted_values, total_weight = weighted_values + Decimal(value) * weight, total_weight + weight
+        plain, weighted = averages_of_sums(count, values, weighted_values, total_weight)
+        proposed = propose_mark(weighted if use_weighted else plain, round_up_from)
         if proposed is not None and proposed >= target:
             return n
     return None

@@ -21,13 +21,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import JSONField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from journal.models import AttachmentPurpose, Attendance, JournalSettings, Lesson, Mark, MarkKind, PeriodMark
 from roster.models import Enrolment
@@ -512,18 +512,19 @@ class SubjectMarks:
     advice: str = ""
 
     # The marks page shows a year of marks three times (the chips, the tap-to-open list of what each
-    # was for, its printed copy): built here once per subject with format_html (escaped), not by a
+    # was for, its printed copy): built here once per subject (escaped, as the grid page does), not by a
     # template loop per mark — a year's page cost 2.5 times the quarter's in template rendering.
+    # Every value is escaped (html.escape, quotes included), as format_html would, at a fraction of its cost.
     @cached_property
     def chips_html(self) -> SafeString:
-        return format_html_join("", '<span class="{}" title="{}" data-testid="mark">{}</span>',
-                                ((m.css, m.title, m.text) for m in self.marks))
+        return mark_safe("".join(f'<span class="{m.css}" title="{escape(m.title)}" data-testid="mark">{escape(m.text)}</span>'  # noqa: S308 — every value escaped, css is fixed text and a digit
+                                 for m in self.marks))
 
     @cached_property
     def works_html(self) -> SafeString:
-        items = format_html_join("", '<li data-testid="mark-work"><span class="{}">{}</span> <time datetime="{}">{}</time> {}</li>',
-                                 ((m.css, m.text, m.date.isoformat(), f"{m.date:%d.%m}", m.work) for m in self.marks))
-        return format_html('<ol class="d-works">{}</ol>', items)
+        items = "".join(f'<li data-testid="mark-work"><span class="{m.css}">{escape(m.text)}</span> '
+                        f'<time datetime="{m.date.isoformat()}">{m.date:%d.%m}</time> {escape(m.work)}</li>' for m in self.marks)
+        return mark_safe(f'<ol class="d-works">{items}</ol>')  # noqa: S308 — items escaped above
 
 
 @dataclass

@@ -56,9 +56,15 @@ def weighted_averages(marks: list[tuple[int, Decimal]]) -> tuple[Decimal | None,
     """Plain and weighted averages of (value, weight) pairs, to two decimals."""
     if not marks:
         return None, None
-    plain = Decimal(sum(v for v, _ in marks)) / len(marks)
-    total_weight = sum((w for _, w in marks), Decimal(0))
-    weighted = sum((Decimal(v) * w for v, w in marks), Decimal(0)) / total_weight if total_weight else plain
+    return averages_of_sums(len(marks), sum(v for v, _ in marks), sum((Decimal(v) * w for v, w in marks), Decimal(0)),
+                            sum((w for _, w in marks), Decimal(0)))
+
+
+def averages_of_sums(count: int, values: int, weighted_values: Decimal, total_weight: Decimal) -> tuple[Decimal, Decimal]:
+    """weighted_averages from running sums (count, Σvalue, Σvalue·weight, Σweight): the forecast adds
+    one mark at a time without summing the period again."""
+    plain = Decimal(values) / count
+    weighted = weighted_values / total_weight if total_weight else plain
     q = Decimal("0.01")
     return plain.quantize(q, ROUND_HALF_UP), weighted.quantize(q, ROUND_HALF_UP)
 
