@@ -242,7 +242,8 @@ def _a_year_objects() -> dict[str, int]:
     StudyPeriod.objects.bulk_create([StudyPeriod(scheme=scheme, number=i, name=f"{i} четверть", starts_on=s, ends_on=e) for i, (s, e) in
                                      enumerate(_QUARTERS, 1)])
     day_off = DayOff.objects.create(year=year, name="Осенние каникулы", starts_on=dt.date(2026, 10, 26), ends_on=dt.date(2026, 11, 3))
-    moved = MovedDay.objects.create(year=year, works_on=dt.date(2027, 5, 22), replaces=dt.date(2027, 5, 24))
+    moved = MovedDay.objects.create(year=year, works_on=dt.date(2027, 5, 22), replaces=dt.date(2027, 5, 24),
+                                   grades=[1, 2, 3, 4])  # the primary grades work that Saturday (a 6-day week for grade 5 stays possible)
     return {"year": year.pk, "scheme": scheme.pk, "day_off": day_off.pk, "moved_day": moved.pk}
 
 
