@@ -61,17 +61,18 @@ def _data(form: WorkTypeForm) -> settings_service.WorkTypeData:
                                          order=d.get("order"))
 
 
-def _run(request: HttpRequest, action: Callable[[], Any], done: str) -> bool:
+def _run(request: HttpRequest, action: Callable[[], Any], done: str | Callable[[Any], str]) -> bool:
     """A service call from a form: a refusal propagates (403 page, audited); other domain errors
-    become a Russian message on the page the form is on."""
+    become a Russian message on the page the form is on. `done` is the success message, or makes
+    it from what the call returned."""
     try:
-        action()
+        result = action()
     except PermissionDenied:
         raise
     except DomainError as exc:
         messages.error(request, exc.message)
         return False
-    messages.success(request, done)
+    messages.success(request, done(result) if callable(done) else done)
     return True
 
 
@@ -106,20 +107,9 @@ def work_type_edit(request: HttpRequest, school_slug: str, work_type_id: int) ->
     if request.POST.get("remove"):
         reason_form = ReasonForm({"reason": request.POST.get(f"wt{work_type.pk}-reason", "")})
         reason = reason_form.cleaned_data["reason"] if reason_form.is_valid() else ""
-        outcome: dict[str, bool] = {}
-
-        def remove() -> None:
-            outcome["deleted"] = settings_service.remove_work_type(actor, school, work_type, reason=reason)
-
-        try:
-            remove()
-        except PermissionDenied:
-            raise
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"Вид работы «{work_type.name}» " + (
-                "удалён." if outcome["deleted"] else "уже использован в журнале: он выключен (отметки по нему сохраняются)."))
+        _run(request, lambda: settings_service.remove_work_type(actor, school, work_type, reason=reason),
+             lambda deleted: f"Вид работы «{work_type.name}» " + (
+                 "удалён." if deleted else "уже использован в журнале: он выключен (отметки по нему сохраняются)."))
         return redirect("school:journal-settings", school_slug=school.slug)
     form = WorkTypeForm(request.POST, prefix=f"wt{work_type.pk}")
     if form.is_valid():
