@@ -277,7 +277,9 @@ class StudentsKind(Kind):
         """The student (matched or created), their enrolment by the order, their card, and each
         parent (matched or created) with the link and the parent's card — all through
         accounts.services and roster.services. "new": the student is enrolled by this row;
-        "update": they were in this class already and something was added or changed."""
+        "update": they were in this class already and something was added or changed.
+        Imports go through `planner` (students_bulk); this row-by-row path is kept as the reference
+        the bulk path is proven against (tests/test_import_bulk.py runs a file through both)."""
         school_class = ctx.get_or_create(actor, school, row, data.grade, data.letter)
         with reported(row, person_fields("")):
             student, created = find_or_create_person(actor, _person_data(data.student), school)
